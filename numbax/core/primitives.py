@@ -1,0 +1,445 @@
+"""Primitives: one table of abstract-eval (shape and dtype) rules and one of NumPy impls.
+
+The primitive set is closed: every transformation keeps one rule per primitive in its own
+table, and a missing rule is a NotImplementedError naming the primitive and the table.
+Elementwise primitives take operands of one dtype whose shapes broadcast as in NumPy
+(numbax.numpy inserts the conversions); every other primitive is strict about shapes.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from . import trace
+from .avals import ShapedArray, broadcast_shapes, check_dtype, short_dtype_name
+
+
+class Primitive:
+    def __init__(self, name: str, multiple_results: bool = False):
+        self.name = name
+        self.multiple_results = multiple_results
+
+    def bind(self, *args, **params):
+        outs = trace.bind(self, *args, **params)
+        return outs if self.multiple_results else outs[0]
+
+    def bind_list(self, *args, **params) -> list:
+        return trace.bind(self, *args, **params)
+
+    def abstract_eval(self, *avals: ShapedArray, **params) -> list[ShapedArray]:
+        return lookup(abstract_eval_rules, self, "abstract evaluation")(*avals, **params)
+
+    def impl(self, *args, **params) -> list:
+        return lookup(impl_rules, self, "NumPy evaluation")(*args, **params)
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+def lookup(table: dict, primitive: Primitive, what: str) -> Callable:
+    try:
+        return table[primitive]
+    except KeyError:
+        raise NotImplementedError(
+            f"primitive '{primitive.name}' has no rule for {what}") from None
+
+
+abstract_eval_rules: dict[Primitive, Callable] = {}
+impl_rules: dict[Primitive, Callable] = {}
+primitives: dict[str, Primitive] = {}
+
+
+def _define(name: str, abstract_eval: Callable, impl: Callable, multiple_results=False) -> Primitive:
+    prim = Primitive(name, multiple_results)
+    abstract_eval_rules[prim] = abstract_eval
+    impl_rules[prim] = impl
+    primitives[name] = prim
+    return prim
+
+
+# ---------------------------------------------------------------------------------------------
+# Elementwise
+
+
+def _elementwise_aval(name: str, avals, kinds: str, out_dtype=None) -> ShapedArray:
+    dtypes = {a.dtype for a in avals}
+    if len(dtypes) != 1:
+        raise TypeError(f"{name} requires operands of one dtype, got "
+                        f"{', '.join(a.str_short() for a in avals)}")
+    (dtype,) = dtypes
+    if dtype.kind not in kinds:
+        raise TypeError(f"{name} does not accept operands of dtype {short_dtype_name(dtype)}")
+    shape = broadcast_shapes(name, *(a.shape for a in avals))
+    return ShapedArray(shape, dtype if out_dtype is None else out_dtype)
+
+
+FLOAT, NUMERIC, ANY = "f", "iuf", "biuf"
+
+
+def elementwise(name: str, fn: Callable, kinds: str = FLOAT, out_dtype=None) -> Primitive:
+    def abstract_eval(*avals):
+        return [_elementwise_aval(name, avals, kinds, out_dtype)]
+
+    def impl(*args):
+        return [np.asarray(fn(*args))]
+
+    return _define(name, abstract_eval, impl)
+
+
+def _logistic(x):
+    with np.errstate(over="ignore"):
+        return 1 / (1 + np.exp(-x))
+
+
+def _int_div(x, y):
+    if x.dtype.kind == "f":
+        return np.divide(x, y)
+    # lax semantics: integer division rounds toward zero (C), not toward -inf (Python).
+    q = np.floor_divide(x, y)
+    return np.where((q < 0) & (q * y != x), q + 1, q)
+
+
+neg_p = elementwise("neg", np.negative, NUMERIC)
+abs_p = elementwise("abs", np.abs, NUMERIC)
+sign_p = elementwise("sign", np.sign, NUMERIC)
+exp_p = elementwise("exp", np.exp)
+log_p = elementwise("log", np.log)
+log1p_p = elementwise("log1p", np.log1p)
+expm1_p = elementwise("expm1", np.expm1)
+sin_p = elementwise("sin", np.sin)
+cos_p = elementwise("cos", np.cos)
+tan_p = elementwise("tan", np.tan)
+tanh_p = elementwise("tanh", np.tanh)
+sqrt_p = elementwise("sqrt", np.sqrt)
+rsqrt_p = elementwise("rsqrt", lambda x: 1 / np.sqrt(x))
+logistic_p = elementwise("logistic", _logistic)
+
+add_p = elementwise("add", np.add, NUMERIC)
+sub_p = elementwise("sub", np.subtract, NUMERIC)
+mul_p = elementwise("mul", np.multiply, NUMERIC)
+div_p = elementwise("div", _int_div, NUMERIC)
+pow_p = elementwise("pow", np.power, NUMERIC)
+max_p = elementwise("max", np.maximum, ANY)
+min_p = elementwise("min", np.minimum, ANY)
+BOOL = np.dtype(np.bool_)
+lt_p = elementwise("lt", np.less, ANY, BOOL)
+le_p = elementwise("le", np.less_equal, ANY, BOOL)
+gt_p = elementwise("gt", np.greater, ANY, BOOL)
+ge_p = elementwise("ge", np.greater_equal, ANY, BOOL)
+eq_p = elementwise("eq", np.equal, ANY, BOOL)
+ne_p = elementwise("ne", np.not_equal, ANY, BOOL)
+and_p = elementwise("and", np.logical_and, "b")
+or_p = elementwise("or", np.logical_or, "b")
+not_p = elementwise("not", np.logical_not, "b")
+
+
+def _integer_pow_aval(x, *, y: int):
+    if not isinstance(y, int):
+        raise TypeError(f"integer_pow needs a Python int exponent, got {type(y).__name__}")
+    if x.dtype.kind not in NUMERIC or (x.dtype.kind in "iu" and y < 0):
+        raise TypeError(f"integer_pow with exponent {y} does not accept {x.str_short()}")
+    return [x]
+
+
+integer_pow_p = _define("integer_pow", _integer_pow_aval,
+                        lambda x, *, y: [np.asarray(x * x if y == 2 else np.power(x, y))])
+
+
+def _select_aval(pred, on_true, on_false):
+    if pred.dtype != BOOL:
+        raise TypeError(f"select needs a bool predicate, got {pred.str_short()}")
+    return [_elementwise_aval("select", [on_true, on_false], ANY).update(
+        shape=broadcast_shapes("select", pred.shape, on_true.shape, on_false.shape))]
+
+
+select_p = _define("select", _select_aval, lambda p, x, y: [np.asarray(np.where(p, x, y))])
+
+
+def _convert_aval(x, *, new_dtype):
+    return [x.update(dtype=check_dtype(new_dtype, "convert_element_type target"))]
+
+
+convert_element_type_p = _define(
+    "convert_element_type", _convert_aval,
+    lambda x, *, new_dtype: [np.asarray(x).astype(new_dtype)])
+
+# stop_gradient is the identity on values; its JVP rule is what makes it special.
+stop_gradient_p = _define("stop_gradient", lambda x: [x], lambda x: [x])
+
+
+# ---------------------------------------------------------------------------------------------
+# Reductions
+
+
+def _check_axes(op: str, x: ShapedArray, axes) -> tuple[int, ...]:
+    axes = tuple(axes)
+    if any(not 0 <= a < x.ndim for a in axes) or len(set(axes)) != len(axes):
+        raise ValueError(f"{op}: axes {axes} are invalid for an array of shape {x.shape}")
+    return axes
+
+
+def reduction(name: str, fn: Callable, kinds: str) -> Primitive:
+    def abstract_eval(x, *, axes):
+        axes = _check_axes(name, x, axes)
+        if x.dtype.kind not in kinds:
+            raise TypeError(f"{name} does not accept {x.str_short()}")
+        return [x.update(shape=tuple(d for i, d in enumerate(x.shape) if i not in axes))]
+
+    def impl(x, *, axes):
+        return [np.asarray(fn(x, axis=tuple(axes))).astype(x.dtype, copy=False)]
+
+    return _define(name, abstract_eval, impl)
+
+
+reduce_sum_p = reduction("reduce_sum", np.sum, NUMERIC)
+reduce_prod_p = reduction("reduce_prod", np.prod, NUMERIC)
+reduce_max_p = reduction("reduce_max", np.max, ANY)
+reduce_min_p = reduction("reduce_min", np.min, ANY)
+
+
+def arg_reduction(name: str, fn: Callable) -> Primitive:
+    def abstract_eval(x, *, axis, index_dtype):
+        _check_axes(name, x, (axis,))
+        if x.shape[axis] == 0:
+            raise ValueError(f"{name} of an empty axis {axis} of shape {x.shape}")
+        shape = x.shape[:axis] + x.shape[axis + 1:]
+        return [ShapedArray(shape, np.dtype(index_dtype))]
+
+    def impl(x, *, axis, index_dtype):
+        return [np.asarray(fn(x, axis=axis)).astype(index_dtype, copy=False)]
+
+    return _define(name, abstract_eval, impl)
+
+
+argmax_p = arg_reduction("argmax", np.argmax)
+argmin_p = arg_reduction("argmin", np.argmin)
+
+
+# ---------------------------------------------------------------------------------------------
+# Shape operations
+
+
+def _broadcast_in_dim_aval(x, *, shape, broadcast_dimensions):
+    dims = tuple(broadcast_dimensions)
+    ok = (len(dims) == x.ndim and all(0 <= d < len(shape) for d in dims)
+          and list(dims) == sorted(set(dims))
+          and all(x.shape[i] in (1, shape[d]) for i, d in enumerate(dims)))
+    if not ok:
+        raise ValueError(f"broadcast_in_dim cannot broadcast shape {x.shape} to {tuple(shape)} "
+                         f"along dimensions {dims}")
+    return [x.update(shape=tuple(shape))]
+
+
+def _broadcast_in_dim(x, *, shape, broadcast_dimensions):
+    expanded = [1] * len(shape)
+    for i, d in enumerate(broadcast_dimensions):
+        expanded[d] = x.shape[i]
+    return [np.broadcast_to(np.reshape(x, expanded), shape)]
+
+
+broadcast_in_dim_p = _define("broadcast_in_dim", _broadcast_in_dim_aval, _broadcast_in_dim)
+
+
+def _reshape_aval(x, *, new_sizes):
+    if math.prod(new_sizes) != x.size or any(d < 0 for d in new_sizes):
+        raise ValueError(f"cannot reshape an array of shape {x.shape} into shape "
+                         f"{tuple(new_sizes)}")
+    return [x.update(shape=tuple(new_sizes))]
+
+
+reshape_p = _define("reshape", _reshape_aval,
+                    lambda x, *, new_sizes: [np.reshape(x, new_sizes)])
+
+
+def _transpose_aval(x, *, permutation):
+    if sorted(permutation) != list(range(x.ndim)):
+        raise ValueError(f"transpose permutation {tuple(permutation)} does not match an array "
+                         f"of rank {x.ndim}")
+    return [x.update(shape=tuple(x.shape[p] for p in permutation))]
+
+
+transpose_p = _define("transpose", _transpose_aval,
+                      lambda x, *, permutation: [np.transpose(x, permutation)])
+
+
+def _squeeze_aval(x, *, dimensions):
+    dimensions = _check_axes("squeeze", x, dimensions)
+    if any(x.shape[d] != 1 for d in dimensions):
+        raise ValueError(f"squeeze: cannot remove dimensions {dimensions} of shape {x.shape}; "
+                         "only dimensions of size 1 can be squeezed")
+    return [x.update(shape=tuple(d for i, d in enumerate(x.shape) if i not in dimensions))]
+
+
+squeeze_p = _define("squeeze", _squeeze_aval,
+                    lambda x, *, dimensions: [np.squeeze(x, tuple(dimensions))])
+
+
+def _expand_dims_aval(x, *, dimensions):
+    ndim = x.ndim + len(dimensions)
+    if any(not 0 <= d < ndim for d in dimensions) or len(set(dimensions)) != len(dimensions):
+        raise ValueError(f"expand_dims: invalid dimensions {tuple(dimensions)} for rank {x.ndim}")
+    shape = iter(x.shape)
+    return [x.update(shape=tuple(1 if i in dimensions else next(shape) for i in range(ndim)))]
+
+
+expand_dims_p = _define("expand_dims", _expand_dims_aval,
+                        lambda x, *, dimensions: [np.expand_dims(x, tuple(dimensions))])
+
+
+def _slice_aval(x, *, start_indices, limit_indices, strides):
+    if not (len(start_indices) == len(limit_indices) == len(strides) == x.ndim) or any(
+            not 0 <= s <= lim <= d or st < 1
+            for s, lim, st, d in zip(start_indices, limit_indices, strides, x.shape)):
+        raise ValueError(f"slice: invalid start {start_indices}, limit {limit_indices} and "
+                         f"strides {strides} for shape {x.shape}")
+    return [x.update(shape=tuple(-(-(lim - s) // st)
+                                 for s, lim, st in zip(start_indices, limit_indices, strides)))]
+
+
+def _slice(x, *, start_indices, limit_indices, strides):
+    return [x[tuple(map(slice, start_indices, limit_indices, strides))]]
+
+
+slice_p = _define("slice", _slice_aval, _slice)
+
+
+def _pad_aval(x, padding_value, *, padding_config):
+    if padding_value.shape != () or padding_value.dtype != x.dtype:
+        raise TypeError(f"pad needs a scalar padding value of dtype {x.dtype}, "
+                        f"got {padding_value.str_short()}")
+    if len(padding_config) != x.ndim or any(min(c) < 0 for c in padding_config):
+        raise ValueError(f"pad: invalid padding {padding_config} for shape {x.shape}")
+    return [x.update(shape=tuple(lo + hi + d + max(d - 1, 0) * interior
+                                 for d, (lo, hi, interior) in zip(x.shape, padding_config)))]
+
+
+def _pad(x, padding_value, *, padding_config):
+    shape = _pad_aval(ShapedArray(x.shape, x.dtype), ShapedArray((), x.dtype),
+                      padding_config=padding_config)[0].shape
+    out = np.full(shape, padding_value, dtype=x.dtype)
+    out[tuple(slice(lo, lo + d + max(d - 1, 0) * i, i + 1)
+              for d, (lo, _, i) in zip(x.shape, padding_config))] = x
+    return [out]
+
+
+pad_p = _define("pad", _pad_aval, _pad)
+
+
+def _gather_aval(x, idx, *, axis):
+    _check_axes("gather", x, (axis,))
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"gather needs integer indices, got {idx.str_short()}")
+    return [x.update(shape=x.shape[:axis] + idx.shape + x.shape[axis + 1:])]
+
+
+# Out-of-range indices are clamped, as in JAX: there is no error path inside compiled code.
+gather_p = _define("gather", _gather_aval,
+                   lambda x, idx, *, axis: [np.take(x, idx, axis=axis, mode="clip")])
+
+
+def _scatter_add_aval(x, idx, updates, *, axis):
+    expected = _gather_aval(x, idx, axis=axis)[0]
+    if updates != expected:
+        raise TypeError(f"scatter_add needs updates {expected.str_short()}, got "
+                        f"{updates.str_short()}")
+    return [x]
+
+
+def _scatter_add(x, idx, updates, *, axis):
+    out = np.array(x, copy=True)
+    idx = np.clip(idx, 0, x.shape[axis] - 1)
+    moved = np.moveaxis(updates, tuple(range(axis, axis + idx.ndim)), tuple(range(idx.ndim)))
+    np.add.at(np.moveaxis(out, axis, 0), idx, moved)
+    return [out]
+
+
+scatter_add_p = _define("scatter_add", _scatter_add_aval, _scatter_add)
+
+
+def _concatenate_aval(*xs, dimension):
+    x0 = xs[0]
+    if not 0 <= dimension < x0.ndim:
+        raise ValueError(f"concatenate: dimension {dimension} out of range for rank {x0.ndim}")
+    for x in xs[1:]:
+        if x.dtype != x0.dtype or x.ndim != x0.ndim or any(
+                a != b for i, (a, b) in enumerate(zip(x.shape, x0.shape)) if i != dimension):
+            raise TypeError(f"concatenate along dimension {dimension} needs matching shapes and "
+                            f"dtypes, got {', '.join(a.str_short() for a in xs)}")
+    shape = list(x0.shape)
+    shape[dimension] = sum(x.shape[dimension] for x in xs)
+    return [x0.update(shape=tuple(shape))]
+
+
+concatenate_p = _define("concatenate", _concatenate_aval,
+                        lambda *xs, dimension: [np.concatenate(xs, axis=dimension)])
+
+
+# ---------------------------------------------------------------------------------------------
+# dot_general: dimension_numbers = ((lhs_contract, rhs_contract), (lhs_batch, rhs_batch));
+# output dimensions are batch, then lhs free, then rhs free (as in XLA).
+
+
+def _free_dims(ndim, *used):
+    used = {d for group in used for d in group}
+    return [d for d in range(ndim) if d not in used]
+
+
+def _dot_general_aval(x, y, *, dimension_numbers):
+    (lc, rc), (lb, rb) = dimension_numbers
+    if x.dtype != y.dtype:
+        raise TypeError(f"dot_general requires operands of one dtype, got {x.str_short()} and "
+                        f"{y.str_short()}")
+    ok = (len(lc) == len(rc) and len(lb) == len(rb)
+          and all(0 <= d < x.ndim for d in (*lc, *lb)) and all(0 <= d < y.ndim for d in (*rc, *rb))
+          and all(x.shape[a] == y.shape[b] for a, b in zip((*lc, *lb), (*rc, *rb))))
+    if not ok:
+        raise ValueError(f"dot_general cannot contract {x.str_short()} with {y.str_short()} "
+                         f"along dimension numbers {dimension_numbers}")
+    shape = (tuple(x.shape[d] for d in lb) + tuple(x.shape[d] for d in _free_dims(x.ndim, lc, lb))
+             + tuple(y.shape[d] for d in _free_dims(y.ndim, rc, rb)))
+    return [x.update(shape=shape)]
+
+
+def _dot_general(x, y, *, dimension_numbers):
+    (lc, rc), (lb, rb) = dimension_numbers
+    xf, yf = _free_dims(x.ndim, lc, lb), _free_dims(y.ndim, rc, rb)
+    if not lb and len(lc) == 1 and x.ndim <= 2 and y.ndim <= 2 and lc[0] == x.ndim - 1 and rc[0] == 0:
+        return [np.asarray(np.dot(x, y))]
+    sizes = lambda a, dims: math.prod(a.shape[d] for d in dims)  # noqa: E731
+    xt = np.transpose(x, (*lb, *xf, *lc)).reshape(sizes(x, lb), sizes(x, xf), sizes(x, lc))
+    yt = np.transpose(y, (*rb, *rc, *yf)).reshape(sizes(y, rb), sizes(y, rc), sizes(y, yf))
+    out = np.matmul(xt, yt)
+    shape = ([x.shape[d] for d in lb] + [x.shape[d] for d in xf] + [y.shape[d] for d in yf])
+    return [out.reshape(shape)]
+
+
+dot_general_p = _define("dot_general", _dot_general_aval, _dot_general)
+
+
+# ---------------------------------------------------------------------------------------------
+# Array creation
+
+
+def _creation_aval(name, shape, dtype):
+    if any(not isinstance(d, int | np.integer) or d < 0 for d in shape):
+        raise ValueError(f"{name}: shape must be a tuple of non-negative ints, got {shape}")
+    return ShapedArray(tuple(int(d) for d in shape), check_dtype(dtype, f"{name} dtype"))
+
+
+def _iota_aval(*, dtype, shape, dimension):
+    if not 0 <= dimension < len(shape):
+        raise ValueError(f"iota: dimension {dimension} out of range for shape {shape}")
+    return [_creation_aval("iota", shape, dtype)]
+
+
+def _iota(*, dtype, shape, dimension):
+    ramp = np.arange(shape[dimension], dtype=dtype)
+    return [np.broadcast_to(ramp.reshape([-1 if i == dimension else 1 for i in range(len(shape))]),
+                            shape)]
+
+
+iota_p = _define("iota", _iota_aval, _iota)
+full_p = _define("full", lambda *, shape, fill_value, dtype: [_creation_aval("full", shape, dtype)],
+                 lambda *, shape, fill_value, dtype: [np.full(shape, fill_value, dtype)])

@@ -1,0 +1,744 @@
+"""numbax.numpy: a NumPy-like namespace written in terms of lax primitives.
+
+NumPy semantics: broadcasting, NumPy 2 dtype promotion (Python scalars are weakly typed),
+float64 by default. Outside any transformation the results are plain NumPy arrays.
+
+>>> import numpy as np, numbax.numpy as xnp
+>>> xnp.sin(np.zeros(2)) + 1
+array([1., 1.])
+"""
+from __future__ import annotations
+
+import builtins
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from . import lax
+from .core.avals import (
+    aval_of_value,
+    broadcast_shapes,
+    canonical_axes,
+    canonical_axis,
+    check_dtype,
+)
+from .core.trace import Tracer
+
+ndarray = np.ndarray
+float32, float64, int32, int64, bool_ = np.float32, np.float64, np.int32, np.int64, np.bool_
+float16, int8, int16, uint8, uint32, uint64 = (np.float16, np.int8, np.int16, np.uint8,
+                                               np.uint32, np.uint64)
+pi, e, inf, nan, newaxis = np.pi, np.e, np.inf, np.nan, None
+dtype, result_type, finfo, iinfo = np.dtype, np.result_type, np.finfo, np.iinfo
+
+_SCALARS = bool | int | float
+
+
+# ---------------------------------------------------------------------------------------------
+# Argument checking and promotion
+
+
+def _arg(x, fname: str, pos: int):
+    """Check one argument: a Tracer, a NumPy array or scalar, or a Python scalar."""
+    if isinstance(x, Tracer | _SCALARS):
+        return x
+    if isinstance(x, np.ndarray | np.generic):
+        check_dtype(x.dtype, f"{fname}: argument {pos}")
+        return np.asarray(x)
+    raise TypeError(f"{fname}: argument {pos} is of type {type(x).__name__}; expected an array "
+                    "or a Python scalar (use numbax.numpy.asarray for lists and tuples)")
+
+
+def _dtype(x) -> np.dtype:
+    return x.dtype if isinstance(x, Tracer | np.ndarray) else np.asarray(x).dtype
+
+
+def _shape(x) -> tuple[int, ...]:
+    return x.shape if isinstance(x, Tracer | np.ndarray) else ()
+
+
+def _cast(x, dtype: np.dtype):
+    if isinstance(x, _SCALARS):
+        return np.asarray(x, dtype)
+    return x if x.dtype == dtype else lax.convert_element_type(x, dtype)
+
+
+def _promote(fname: str, *args, inexact: bool = False) -> list:
+    """Check the arguments, broadcast-check their shapes and convert them to one dtype."""
+    args = [_arg(x, fname, i) for i, x in enumerate(args)]
+    broadcast_shapes(fname, *map(_shape, args))
+    dt = np.result_type(*(a if isinstance(a, _SCALARS) else a.dtype for a in args))
+    if inexact and dt.kind not in "f":
+        dt = np.promote_types(dt, np.float16)
+    return [_cast(a, dt) for a in args]
+
+
+def _unary_float(fn, name: str):
+    def op(x):
+        return fn(*_promote(name, x, inexact=True))
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"Elementwise {name}, as numpy.{name}; integers are promoted to floats."
+    return op
+
+
+def _binary(fn, name: str, inexact: bool = False, bool_fn=None):
+    def op(x, y):
+        x, y = _promote(name, x, y, inexact=inexact)
+        if bool_fn is not None and x.dtype == np.bool_:
+            return bool_fn(x, y)
+        return fn(x, y)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"Elementwise {name} with broadcasting and promotion, as numpy.{name}."
+    return op
+
+
+sin, cos, tan, tanh = (_unary_float(lax.sin, "sin"), _unary_float(lax.cos, "cos"),
+                       _unary_float(lax.tan, "tan"), _unary_float(lax.tanh, "tanh"))
+exp, log = _unary_float(lax.exp, "exp"), _unary_float(lax.log, "log")
+log1p, expm1 = _unary_float(lax.log1p, "log1p"), _unary_float(lax.expm1, "expm1")
+sqrt = _unary_float(lax.sqrt, "sqrt")
+
+add = _binary(lax.add, "add", bool_fn=lax.bitwise_or)
+subtract = _binary(lax.sub, "subtract")
+multiply = _binary(lax.mul, "multiply", bool_fn=lax.bitwise_and)
+divide = true_divide = _binary(lax.div, "divide", inexact=True)
+maximum = _binary(lax.max, "maximum")
+minimum = _binary(lax.min, "minimum")
+less, less_equal = _binary(lax.lt, "less"), _binary(lax.le, "less_equal")
+greater, greater_equal = _binary(lax.gt, "greater"), _binary(lax.ge, "greater_equal")
+equal, not_equal = _binary(lax.eq, "equal"), _binary(lax.ne, "not_equal")
+
+
+def _unary_numeric(fn, name: str):
+    def op(x):
+        (x,) = _promote(name, x)
+        if x.dtype == np.bool_:
+            raise TypeError(f"{name} does not accept bool arrays")
+        return fn(x)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"Elementwise {name}, as numpy.{name}."
+    return op
+
+
+negative = _unary_numeric(lax.neg, "negative")
+abs = absolute = _unary_numeric(lax.abs, "abs")  # noqa: A001
+sign = _unary_numeric(lax.sign, "sign")
+
+
+def logical_not(x):
+    """Elementwise not, as numpy.logical_not."""
+    return lax.bitwise_not(not_equal(x, False) if _dtype(x) != np.bool_ else _arg(x, "not", 0))
+
+
+def logical_and(x, y):
+    return lax.bitwise_and(not_equal(x, False), not_equal(y, False))
+
+
+def logical_or(x, y):
+    return lax.bitwise_or(not_equal(x, False), not_equal(y, False))
+
+
+def power(x, y):
+    """x ** y elementwise; a Python int exponent becomes an exact integer power."""
+    if isinstance(y, int) and not isinstance(y, bool):
+        (x,) = _promote("power", x)
+        if x.dtype.kind in "iu" and y < 0:
+            raise ValueError("power: integers to negative integer powers are not allowed")
+        return lax.integer_pow(x, y)
+    return lax.pow(*_promote("power", x, y))
+
+
+def square(x):
+    """x * x elementwise."""
+    return lax.integer_pow(*_promote("square", x), 2)
+
+
+def reciprocal(x):
+    """1 / x elementwise (integer division for integer arrays, as in NumPy)."""
+    (x,) = _promote("reciprocal", x)
+    return lax.div(np.ones((), x.dtype), x)
+
+
+def where(condition, x=None, y=None):
+    """Elementwise `x if condition else y`, with broadcasting.
+
+    The one-argument form (the indices of the nonzero entries) has a data-dependent shape
+    and is not supported.
+    """
+    if x is None or y is None:
+        raise TypeError("where(condition) without x and y has a data-dependent shape and is "
+                        "not supported; pass both x and y")
+    condition = _arg(condition, "where", 0)
+    if _dtype(condition) != np.bool_:
+        condition = not_equal(condition, 0)
+    x, y = _promote("where", x, y)
+    broadcast_shapes("where", _shape(condition), x.shape, y.shape)
+    return lax.select(np.asarray(condition) if isinstance(condition, bool) else condition, x, y)
+
+
+def clip(a, a_min=None, a_max=None):
+    """Limit values to [a_min, a_max], as numpy.clip."""
+    if a_min is not None:
+        a = maximum(a, a_min)
+    if a_max is not None:
+        a = minimum(a, a_max)
+    return a
+
+
+def logaddexp(x, y):
+    """log(exp(x) + exp(y)) without overflow."""
+    x, y = _promote("logaddexp", x, y, inexact=True)
+    amax = lax.max(x, y)
+    delta = lax.sub(x, y)
+    isnan = lax.ne(delta, delta)
+    # Equal infinities give a nan delta; their sum is then the right answer.
+    return lax.select(isnan, lax.add(x, y),
+                      lax.add(amax, lax.log1p(lax.exp(lax.neg(lax.abs(delta))))))
+
+
+def isnan(x):
+    (x,) = _promote("isnan", x)
+    return lax.ne(x, x)
+
+
+def isfinite(x):
+    (x,) = _promote("isfinite", x, inexact=True)
+    return lax.lt(lax.abs(x), np.asarray(np.inf, x.dtype))
+
+
+# ---------------------------------------------------------------------------------------------
+# Reductions
+
+
+def _reduce(fname: str, a, axis, keepdims: bool, reducer):
+    a = _arg(a, fname, 0)
+    if isinstance(a, _SCALARS):
+        a = np.asarray(a)
+    axes = canonical_axes(axis, len(_shape(a)), fname)
+    out = reducer(a, axes)
+    return lax.expand_dims(out, axes) if keepdims and axes else out
+
+
+def _sum_dtype(dt: np.dtype) -> np.dtype:
+    # NumPy accumulates small integers and bools in the platform integer.
+    if dt.kind == "b" or (dt.kind == "i" and dt.itemsize < 8):
+        return np.dtype(np.int64)
+    if dt.kind == "u" and dt.itemsize < 8:
+        return np.dtype(np.uint64)
+    return dt
+
+
+def sum(a, axis=None, dtype=None, keepdims: bool = False):  # noqa: A001
+    """Sum over the given axes (all by default), as numpy.sum."""
+    def reducer(a, axes):
+        dt = _sum_dtype(a.dtype) if dtype is None else np.dtype(dtype)
+        return lax.reduce_sum(_cast(a, dt), axes)
+    return _reduce("sum", a, axis, keepdims, reducer)
+
+
+def prod(a, axis=None, dtype=None, keepdims: bool = False):
+    """Product over the given axes (all by default), as numpy.prod."""
+    def reducer(a, axes):
+        dt = _sum_dtype(a.dtype) if dtype is None else np.dtype(dtype)
+        return lax.reduce_prod(_cast(a, dt), axes)
+    return _reduce("prod", a, axis, keepdims, reducer)
+
+
+def mean(a, axis=None, dtype=None, keepdims: bool = False):
+    """Arithmetic mean over the given axes, as numpy.mean (integers give float64)."""
+    def reducer(a, axes):
+        dt = np.dtype(dtype) if dtype is not None else (
+            a.dtype if a.dtype.kind == "f" else np.dtype(np.float64))
+        count = math.prod(a.shape[i] for i in axes)
+        return lax.div(lax.reduce_sum(_cast(a, dt), axes), np.asarray(count, dt))
+    return _reduce("mean", a, axis, keepdims, reducer)
+
+
+def max(a, axis=None, keepdims: bool = False):  # noqa: A001
+    """Maximum over the given axes, as numpy.max (nan propagates)."""
+    return _reduce("max", a, axis, keepdims, lax.reduce_max)
+
+
+def min(a, axis=None, keepdims: bool = False):  # noqa: A001
+    """Minimum over the given axes, as numpy.min (nan propagates)."""
+    return _reduce("min", a, axis, keepdims, lax.reduce_min)
+
+
+amax, amin = max, min
+
+
+def _arg_reduce(fname: str, prim_fn, a, axis, keepdims: bool):
+    a = asarray(a)
+    if axis is None:
+        out = prim_fn(ravel(a), 0)
+        return reshape(out, (1,) * a.ndim) if keepdims else out
+    axis = canonical_axis(axis, a.ndim, fname)
+    out = prim_fn(a, axis)
+    return lax.expand_dims(out, (axis,)) if keepdims else out
+
+
+def argmax(a, axis=None, keepdims: bool = False):
+    """Index of the maximum (first one on ties), as numpy.argmax."""
+    return _arg_reduce("argmax", lax.argmax, a, axis, keepdims)
+
+
+def argmin(a, axis=None, keepdims: bool = False):
+    """Index of the minimum (first one on ties), as numpy.argmin."""
+    return _arg_reduce("argmin", lax.argmin, a, axis, keepdims)
+
+
+# ---------------------------------------------------------------------------------------------
+# Products
+
+
+def matmul(a, b):
+    """Matrix product with broadcasting over leading dimensions, as numpy.matmul / `@`."""
+    a, b = _promote_shapes_free("matmul", a, b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError("matmul: operands must have at least one dimension, got shapes "
+                         f"{a.shape} and {b.shape}")
+    a2 = a if a.ndim > 1 else lax.expand_dims(a, (0,))
+    b2 = b if b.ndim > 1 else lax.expand_dims(b, (1,))
+    if a2.shape[-1] != b2.shape[-2]:
+        raise ValueError(f"matmul: shapes {a.shape} and {b.shape} are not aligned: "
+                         f"{a2.shape[-1]} (dim {a2.ndim - 1}) != {b2.shape[-2]} "
+                         f"(dim {b2.ndim - 2})")
+    batch = broadcast_shapes("matmul", a2.shape[:-2], b2.shape[:-2])
+    a2 = _broadcast_to(a2, batch + a2.shape[-2:])
+    b2 = _broadcast_to(b2, batch + b2.shape[-2:])
+    nb = len(batch)
+    out = lax.dot_general(a2, b2, (((nb + 1,), (nb,)), (tuple(range(nb)), tuple(range(nb)))))
+    drop = ([nb] if a.ndim == 1 else []) + ([out.ndim - 1] if b.ndim == 1 else [])
+    return lax.squeeze(out, drop) if drop else out
+
+
+def _promote_shapes_free(fname: str, *args):
+    """Promote dtypes without requiring the shapes to broadcast (products contract them)."""
+    args = [asarray(_arg(x, fname, i)) for i, x in enumerate(args)]
+    dt = np.result_type(*(a.dtype for a in args))
+    return [_cast(a, dt) for a in args]
+
+
+def dot(a, b):
+    """numpy.dot: inner product of vectors, matrix product, or sum over a's last axis and
+    b's second-to-last."""
+    a, b = _promote_shapes_free("dot", a, b)
+    if a.ndim == 0 or b.ndim == 0:
+        return multiply(a, b)
+    cb = b.ndim - 2 if b.ndim >= 2 else 0
+    if a.shape[-1] != b.shape[cb]:
+        raise ValueError(f"dot: shapes {a.shape} and {b.shape} are not aligned: "
+                         f"{a.shape[-1]} (dim {a.ndim - 1}) != {b.shape[cb]} (dim {cb})")
+    return lax.dot_general(a, b, (((a.ndim - 1,), (cb,)), ((), ())))
+
+
+def vdot(a, b):
+    """Inner product of the flattened arrays."""
+    return dot(ravel(a), ravel(b))
+
+
+def inner(a, b):
+    """Sum product over the last axes."""
+    a, b = _promote_shapes_free("inner", a, b)
+    if a.ndim == 0 or b.ndim == 0:
+        return multiply(a, b)
+    return lax.dot_general(a, b, (((a.ndim - 1,), (b.ndim - 1,)), ((), ())))
+
+
+def outer(a, b):
+    """Outer product of the flattened arrays."""
+    a, b = ravel(a), ravel(b)
+    return multiply(lax.expand_dims(a, (1,)), lax.expand_dims(b, (0,)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Shapes
+
+
+def _broadcast_to(x, shape):
+    if x.shape == tuple(shape):
+        return x
+    return lax.broadcast_in_dim(x, shape, tuple(range(len(shape) - x.ndim, len(shape))))
+
+
+def broadcast_to(array, shape):
+    """Broadcast an array to a new shape, as numpy.broadcast_to."""
+    array = asarray(array)
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    if broadcast_shapes("broadcast_to", array.shape, shape) != shape:
+        raise ValueError(f"broadcast_to: cannot broadcast shape {array.shape} to {shape}")
+    return _broadcast_to(array, shape)
+
+
+def broadcast_arrays(*args):
+    args = [asarray(a) for a in args]
+    shape = broadcast_shapes("broadcast_arrays", *(a.shape for a in args))
+    return [_broadcast_to(a, shape) for a in args]
+
+
+def reshape(a, newshape, order: str = "C"):
+    """Reshape (one dimension may be -1), as numpy.reshape; only C order."""
+    if order != "C":
+        raise NotImplementedError("reshape supports only order='C'")
+    a = asarray(a)
+    newshape = (newshape,) if isinstance(newshape, int | np.integer) else tuple(newshape)
+    if newshape.count(-1) == 1:
+        known = math.prod(d for d in newshape if d != -1)
+        if known == 0 or a.size % known:
+            raise ValueError(f"cannot reshape an array of shape {a.shape} into shape {newshape}")
+        newshape = tuple(a.size // known if d == -1 else d for d in newshape)
+    return a if newshape == a.shape else lax.reshape(a, newshape)
+
+
+def ravel(a):
+    """The array flattened to one dimension."""
+    return reshape(a, (-1,))
+
+
+def transpose(a, axes=None):
+    """Permute the axes (reverse them by default), as numpy.transpose."""
+    a = asarray(a)
+    if axes is None:
+        axes = tuple(reversed(range(a.ndim)))
+    axes = tuple(canonical_axis(ax, a.ndim, "transpose") for ax in axes)
+    if sorted(axes) != list(range(a.ndim)):
+        raise ValueError(f"transpose: axes {axes} do not match an array of rank {a.ndim}")
+    return a if axes == tuple(range(a.ndim)) else lax.transpose(a, axes)
+
+
+def swapaxes(a, axis1: int, axis2: int):
+    """Interchange two axes."""
+    a = asarray(a)
+    perm = list(range(a.ndim))
+    i, j = canonical_axis(axis1, a.ndim, "swapaxes"), canonical_axis(axis2, a.ndim, "swapaxes")
+    perm[i], perm[j] = perm[j], perm[i]
+    return transpose(a, perm)
+
+
+def moveaxis(a, source, destination):
+    """Move axes to new positions, as numpy.moveaxis."""
+    a = asarray(a)
+    src = [source] if isinstance(source, int) else list(source)
+    dst = [destination] if isinstance(destination, int) else list(destination)
+    src = [canonical_axis(s, a.ndim, "moveaxis") for s in src]
+    dst = [canonical_axis(d, a.ndim, "moveaxis") for d in dst]
+    perm = [i for i in range(a.ndim) if i not in src]
+    for d, s in sorted(zip(dst, src)):
+        perm.insert(d, s)
+    return transpose(a, perm)
+
+
+def expand_dims(a, axis):
+    """Insert size-1 axes at the given positions of the result."""
+    a = asarray(a)
+    axes = canonical_axes(axis, a.ndim + (1 if isinstance(axis, int) else len(axis)),
+                          "expand_dims")
+    return lax.expand_dims(a, axes)
+
+
+def squeeze(a, axis=None):
+    """Remove size-1 axes (all of them by default)."""
+    a = asarray(a)
+    if axis is None:
+        axes = tuple(i for i, d in enumerate(a.shape) if d == 1)
+    else:
+        axes = canonical_axes(axis, a.ndim, "squeeze")
+    return lax.squeeze(a, axes) if axes else a
+
+
+def concatenate(arrays: Sequence, axis: int | None = 0):
+    """Join arrays along an existing axis (flattened first when axis is None)."""
+    arrays = [asarray(a) for a in arrays]
+    if not arrays:
+        raise ValueError("concatenate needs at least one array")
+    if axis is None:
+        arrays, axis = [ravel(a) for a in arrays], 0
+    if any(a.ndim == 0 for a in arrays):
+        raise ValueError("concatenate: zero-dimensional arrays cannot be concatenated")
+    axis = canonical_axis(axis, arrays[0].ndim, "concatenate")
+    if builtins.any(a.ndim != arrays[0].ndim for a in arrays):
+        raise ValueError("concatenate: all arrays must have the same number of dimensions, got "
+                         f"shapes {[a.shape for a in arrays]}")
+    dt = np.result_type(*(a.dtype for a in arrays))
+    arrays = [_cast(a, dt) for a in arrays]
+    return arrays[0] if len(arrays) == 1 else lax.concatenate(arrays, axis)
+
+
+def stack(arrays: Sequence, axis: int = 0):
+    """Join arrays along a new axis."""
+    arrays = [asarray(a) for a in arrays]
+    if not arrays:
+        raise ValueError("stack needs at least one array")
+    shapes = {a.shape for a in arrays}
+    if len(shapes) != 1:
+        raise ValueError(f"stack: all input arrays must have the same shape, got {sorted(shapes)}")
+    axis = canonical_axis(axis, arrays[0].ndim + 1, "stack")
+    return concatenate([lax.expand_dims(a, (axis,)) for a in arrays], axis)
+
+
+# ---------------------------------------------------------------------------------------------
+# Creation
+
+
+def _shape_arg(shape) -> tuple[int, ...]:
+    return (int(shape),) if isinstance(shape, int | np.integer) else tuple(int(d) for d in shape)
+
+
+def full(shape, fill_value, dtype=None):
+    """An array of the given shape filled with fill_value (which may be traced)."""
+    shape = _shape_arg(shape)
+    if isinstance(fill_value, Tracer) or (isinstance(fill_value, np.ndarray) and fill_value.ndim):
+        fill = asarray(fill_value, dtype)
+        return broadcast_to(fill, shape)
+    dt = np.dtype(dtype) if dtype is not None else np.asarray(fill_value).dtype
+    return lax.full(shape, np.asarray(fill_value, dt).item(), dt)
+
+
+def zeros(shape, dtype=None):
+    """An array of zeros (float64 by default)."""
+    return full(shape, 0, np.float64 if dtype is None else dtype)
+
+
+def ones(shape, dtype=None):
+    """An array of ones (float64 by default)."""
+    return full(shape, 1, np.float64 if dtype is None else dtype)
+
+
+def full_like(a, fill_value, dtype=None, shape=None):
+    a = asarray(a)
+    return full(a.shape if shape is None else shape, fill_value,
+                a.dtype if dtype is None else dtype)
+
+
+def zeros_like(a, dtype=None, shape=None):
+    return full_like(a, 0, dtype, shape)
+
+
+def ones_like(a, dtype=None, shape=None):
+    return full_like(a, 1, dtype, shape)
+
+
+def _static(x, fname: str, what: str):
+    if isinstance(x, Tracer):
+        raise TypeError(f"{fname}: {what} must be a static Python number, got a traced array "
+                        f"{x.aval.str_short()} (the output shape would depend on it)")
+    return x
+
+
+def arange(start, stop=None, step=None, dtype=None):
+    """Evenly spaced values in [start, stop), as numpy.arange (arguments are static)."""
+    for name, v in (("start", start), ("stop", stop), ("step", step)):
+        _static(v, "arange", name)
+    args = [v for v in (start, stop, step) if v is not None]
+    return asarray(np.arange(*args, dtype=dtype))
+
+
+def linspace(start, stop, num: int = 50, endpoint: bool = True, dtype=None):
+    """num evenly spaced values from start to stop; start and stop may be traced."""
+    num = int(_static(num, "linspace", "num"))
+    if num < 0:
+        raise ValueError(f"linspace: num must be non-negative, got {num}")
+    if not isinstance(start, Tracer) and not isinstance(stop, Tracer):
+        return asarray(np.linspace(start, stop, num, endpoint=endpoint, dtype=dtype))
+    start, stop = _promote("linspace", start, stop, inexact=True)
+    div = (num - 1) if endpoint else num
+    steps = lax.iota(start.dtype, (num,)) / builtins.max(div, 1)
+    out = start + steps * (stop - start)
+    if endpoint and num > 1:
+        out = concatenate([out[:-1], reshape(stop, (1,))])
+    return out if dtype is None else astype(out, dtype)
+
+
+def eye(N: int, M: int | None = None, k: int = 0, dtype=None):
+    """A 2-D array with ones on the k-th diagonal."""
+    return asarray(np.eye(N, M, k, dtype=np.float64 if dtype is None else dtype))
+
+
+def identity(n: int, dtype=None):
+    return eye(n, dtype=dtype)
+
+
+def asarray(a, dtype=None):
+    """Convert to an array: lists, tuples, scalars and arrays; traced values pass through."""
+    if isinstance(a, Tracer):
+        return a if dtype is None else astype(a, dtype)
+    if isinstance(a, list | tuple) and _contains_tracer(a):
+        return stack([asarray(x, dtype) for x in a])
+    try:
+        out = np.asarray(a, dtype=dtype)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"asarray: cannot convert {type(a).__name__} to an array: {err}") from None
+    aval_of_value(out, "asarray argument")
+    return out
+
+
+def array(a, dtype=None, copy: bool = True):
+    """Like asarray, but copies concrete inputs, as numpy.array."""
+    out = asarray(a, dtype)
+    return out.copy() if copy and isinstance(out, np.ndarray) and out is a else out
+
+
+def _contains_tracer(xs) -> bool:
+    return builtins.any(isinstance(x, Tracer) or (isinstance(x, list | tuple) and _contains_tracer(x))
+                        for x in xs)
+
+
+def astype(x, dtype):
+    """x converted to dtype."""
+    dt = check_dtype(np.dtype(dtype), "astype target")
+    x = asarray(x)
+    return x if x.dtype == dt else lax.convert_element_type(x, dt)
+
+
+def shape(a) -> tuple[int, ...]:
+    return asarray(a).shape
+
+
+def ndim(a) -> int:
+    return asarray(a).ndim
+
+
+def size(a) -> int:
+    return asarray(a).size
+
+
+# ---------------------------------------------------------------------------------------------
+# Indexing
+
+
+def _normalize_index(idx, ndim: int) -> tuple:
+    idx = idx if isinstance(idx, tuple) else (idx,)
+    n_real = builtins.sum(1 for i in idx if i is not None and i is not Ellipsis)
+    if n_real > ndim:
+        raise IndexError(f"too many indices: array of rank {ndim} indexed with {n_real}")
+    if builtins.sum(1 for i in idx if i is Ellipsis) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    if not builtins.any(i is Ellipsis for i in idx):
+        idx = idx + (Ellipsis,)
+    pos = next(i for i, v in enumerate(idx) if v is Ellipsis)
+    return idx[:pos] + (builtins.slice(None),) * (ndim - n_real) + idx[pos + 1:]
+
+
+def _is_array_index(i) -> bool:
+    return isinstance(i, Tracer) or (isinstance(i, np.ndarray | list) and np.ndim(i) >= 0
+                                     and not isinstance(i, np.generic))
+
+
+def getitem(x, idx):
+    """Basic indexing (ints, slices with any step, None, ...) and one integer-array index.
+
+    Out-of-range array indices are clamped as in JAX; static out-of-range ints raise.
+    """
+    x = asarray(x)
+    idx = _normalize_index(idx, x.ndim)
+    starts, limits, strides, reversed_dims, int_dims = [], [], [], [], []
+    array_index = None
+    dim = 0
+    for entry in idx:
+        if entry is None:
+            continue
+        n = x.shape[dim]
+        if isinstance(entry, bool) or (isinstance(entry, np.ndarray) and entry.dtype == np.bool_):
+            raise IndexError("boolean mask indexing has a data-dependent shape and is not "
+                             "supported; use numbax.numpy.where instead")
+        if isinstance(entry, int | np.integer):
+            i = int(entry) + n if entry < 0 else int(entry)
+            if not 0 <= i < n:
+                raise IndexError(f"index {int(entry)} is out of bounds for axis {dim} with size {n}")
+            starts.append(i), limits.append(i + 1), strides.append(1), int_dims.append(dim)
+        elif isinstance(entry, builtins.slice):
+            start, stop, step = entry.indices(n)
+            m = len(range(start, stop, step))
+            if step < 0 and m:
+                reversed_dims.append(dim)
+                start, stop, step = start + (m - 1) * step, start + 1, -step
+            lo = builtins.min(start, n) if m else 0
+            starts.append(lo), limits.append(builtins.max(lo, stop) if m else 0)
+            strides.append(step if m else 1)
+        elif _is_array_index(entry):
+            if array_index is not None:
+                raise NotImplementedError("indexing with more than one integer array is not "
+                                          "supported")
+            array_index = (dim, entry)
+            starts.append(0), limits.append(n), strides.append(1)
+        else:
+            raise TypeError(f"invalid index of type {type(entry).__name__}; expected int, "
+                            "slice, None, Ellipsis or an integer array")
+        dim += 1
+    out = x
+    if (tuple(starts), tuple(limits), tuple(strides)) != ((0,) * x.ndim, x.shape, (1,) * x.ndim):
+        out = lax.slice(out, starts, limits, strides)
+    for d in reversed_dims:
+        m = out.shape[d]
+        out = lax.gather(out, np.arange(m - 1, -1, -1), d)
+    shift = 0
+    if array_index is not None:
+        d, index = array_index
+        index = _normalize_array_index(index, x.shape[d])
+        out = lax.gather(out, index, d)
+        shift = index.ndim - 1
+        int_dims = [i + shift if i > d else i for i in int_dims]
+    if int_dims:
+        out = lax.squeeze(out, int_dims)
+    new_axes, pos = [], 0
+    for entry in idx:
+        if entry is None:
+            new_axes.append(pos)
+            pos += 1
+        elif isinstance(entry, builtins.slice):
+            pos += 1
+        elif _is_array_index(entry):
+            pos += shift + 1
+    return lax.expand_dims(out, new_axes) if new_axes else out
+
+
+def _normalize_array_index(index, n: int):
+    if isinstance(index, Tracer):
+        if index.dtype.kind not in "iu":
+            raise IndexError(f"array index must have an integer dtype, got {index.aval.str_short()}")
+        if index.dtype.kind == "u":
+            return index
+        return where(lax.lt(index, np.zeros((), index.dtype)),
+                     index + np.asarray(n, index.dtype), index)
+    index = np.asarray(index)
+    if index.dtype.kind not in "iu":
+        raise IndexError(f"array index must have an integer dtype, got {index.dtype}")
+    return np.where(index < 0, index + n, index)
+
+
+# ---------------------------------------------------------------------------------------------
+# Tracer methods and operators: arrays inside transformations behave like NumPy arrays.
+
+
+def _reflected(fn):
+    return lambda self, other: fn(other, self)
+
+
+def _install_tracer_methods() -> None:
+    T = Tracer
+    T.__add__, T.__radd__ = add, _reflected(add)
+    T.__sub__, T.__rsub__ = subtract, _reflected(subtract)
+    T.__mul__, T.__rmul__ = multiply, _reflected(multiply)
+    T.__truediv__, T.__rtruediv__ = divide, _reflected(divide)
+    T.__pow__, T.__rpow__ = power, _reflected(power)
+    T.__matmul__, T.__rmatmul__ = matmul, _reflected(matmul)
+    T.__neg__, T.__pos__, T.__abs__ = negative, lambda self: self, abs
+    T.__lt__, T.__le__, T.__gt__, T.__ge__ = less, less_equal, greater, greater_equal
+    T.__eq__, T.__ne__ = equal, not_equal
+    T.__and__, T.__or__, T.__invert__ = logical_and, logical_or, logical_not
+    T.__getitem__ = getitem
+    T.T = property(lambda self: transpose(self))
+    T.reshape = lambda self, *shape: reshape(self, shape[0] if len(shape) == 1 else shape)
+    T.transpose = lambda self, *axes: transpose(self, axes or None)
+    T.astype = astype
+    T.ravel, T.flatten, T.squeeze = ravel, ravel, squeeze
+    T.sum, T.mean, T.prod, T.max, T.min = sum, mean, prod, max, min
+    T.argmax, T.argmin, T.dot = argmax, argmin, dot
+    T.swapaxes = swapaxes
+
+
+_install_tracer_methods()
