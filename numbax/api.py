@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .core.ir import ClosedJaxpr
+import numpy as np
+
+from . import numpy as xnp
+from .core.ir import ClosedJaxpr, eval_jaxpr
 from .core.trace import get_aval
+from .interpreters import ad
 from .interpreters.partial_eval import trace_to_jaxpr
 from .tree_util import tree_flatten, tree_unflatten
 
@@ -42,3 +46,285 @@ def make_jaxpr(fun: Callable) -> Callable[..., ClosedJaxpr]:
         return closed
 
     return make
+
+
+# ---------------------------------------------------------------------------------------------
+# Differentiation
+
+
+def _argnums_tuple(argnums, nargs: int, fname: str) -> tuple[int, ...]:
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    if not nums:
+        raise ValueError(f"{fname}: argnums must name at least one argument")
+    for a in nums:
+        if not isinstance(a, int) or not -nargs <= a < nargs:
+            raise ValueError(f"{fname}: argnums {argnums!r} is out of range for a function called "
+                             f"with {nargs} positional argument{'s' * (nargs != 1)}")
+    return tuple(a % nargs for a in nums)
+
+
+def _check_float_inputs(leaves, fname: str, what: str) -> None:
+    for i, x in enumerate(leaves):
+        aval = get_aval(x, f"{fname}: {what} leaf {i}")
+        if aval.dtype.kind != "f":
+            raise TypeError(f"{fname} requires floating-point inputs, but {what} leaf {i} has "
+                            f"dtype {aval.dtype} ({aval.str_short()}); convert it with "
+                            ".astype(float) or exclude it from argnums")
+
+
+def _split_aux(out, has_aux: bool, fname: str):
+    if not has_aux:
+        return out, None
+    if not isinstance(out, tuple | list) or len(out) != 2:
+        raise TypeError(f"{fname} with has_aux=True expects the function to return a pair "
+                        f"(output, aux), got {type(out).__name__}"
+                        + (f" of length {len(out)}" if isinstance(out, tuple | list) else ""))
+    return out[0], out[1]
+
+
+def _dyn_fun(fun, args, kwargs, argnums):
+    def f(*dyn):
+        full = list(args)
+        for i, d in zip(argnums, dyn):
+            full[i] = d
+        return fun(*full, **kwargs)
+    return f
+
+
+def vjp(fun: Callable, *primals, has_aux: bool = False):
+    """Evaluate fun and return (out, vjp_fn); vjp_fn(cotangent) gives one cotangent per primal.
+
+    >>> import numpy as np, numbax as nb, numbax.numpy as xnp
+    >>> out, f_vjp = nb.vjp(xnp.sin, 0.0)
+    >>> f_vjp(1.0)
+    (array(1.),)
+    """
+    leaves, in_tree = tree_flatten(primals)
+    _check_float_inputs(leaves, "vjp", "primal")
+    flat_fun, box = _flatten_with_aux(fun, in_tree, has_aux, "vjp")
+    outs, vjp_flat_fn = ad.vjp_flat(flat_fun, leaves)
+    out_tree, n_out, aux_tree = box
+    out = tree_unflatten(out_tree, outs[:n_out])
+    out_avals = [get_aval(o) for o in outs[:n_out]]
+
+    def vjp_fn(cotangent):
+        ct_leaves, ct_tree = tree_flatten(cotangent)
+        if ct_tree != out_tree:
+            raise TypeError(f"vjp_fn expects a cotangent with the structure of the output "
+                            f"{out_tree}, got {ct_tree}")
+        cts = []
+        for i, (c, a) in enumerate(zip(ct_leaves, out_avals)):
+            c_aval = get_aval(c, f"vjp_fn: cotangent leaf {i}")
+            if c_aval.shape != a.shape:
+                raise TypeError(f"vjp_fn: cotangent leaf {i} has shape {c_aval.shape}, expected "
+                                f"{a.shape} (the output's)")
+            cts.append(xnp.asarray(c, a.dtype))
+        cts += [ad.Zero(get_aval(o)) for o in outs[n_out:]]
+        return tuple(tree_unflatten(in_tree, vjp_flat_fn(*cts)))
+
+    if has_aux:
+        return out, vjp_fn, tree_unflatten(aux_tree, outs[n_out:])
+    return out, vjp_fn
+
+
+def _flatten_with_aux(fun, in_tree, has_aux: bool, fname: str):
+    """Flat function returning output leaves then aux leaves; box = [out_tree, n_out, aux_tree]."""
+    box: list = [None, 0, None]
+
+    def flat_fun(*leaves):
+        out, aux = _split_aux(fun(*tree_unflatten(in_tree, leaves)), has_aux, fname)
+        out_leaves, box[0] = tree_flatten(out)
+        box[1] = len(out_leaves)
+        aux_leaves, box[2] = tree_flatten(aux)
+        return out_leaves + aux_leaves
+
+    return flat_fun, box
+
+
+def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False) -> Callable:
+    """Like grad, but returns (value, gradient) (or ((value, aux), gradient) with has_aux).
+
+    >>> import numbax as nb
+    >>> nb.value_and_grad(lambda x: x ** 3)(2.0)
+    (array(8.), array(12.))
+    """
+    def value_and_grad_f(*args, **kwargs):
+        nums = _argnums_tuple(argnums, len(args), "grad")
+        dyn = tuple(args[i] for i in nums)
+        leaves, in_tree = tree_flatten(dyn)
+        _check_float_inputs(leaves, "grad", "argument")
+        f = _dyn_fun(fun, args, kwargs, nums)
+        flat_fun, box = _flatten_with_aux(lambda *d: f(*d), in_tree, has_aux, "grad")
+
+        def checked(*xs):
+            outs = flat_fun(*xs)
+            if box[1] != 1 or box[0] != tree_flatten(0.0)[1]:
+                raise TypeError(f"grad requires a function returning a scalar, got an output with "
+                                f"structure {box[0]}")
+            aval = get_aval(outs[0], "grad: output")
+            if aval.shape != () or aval.dtype.kind != "f":
+                raise TypeError("grad requires a real scalar output (shape () and a float dtype), "
+                                f"got {aval.str_short()}; use jacrev or vjp for other outputs")
+            return outs
+
+        outs, vjp_fn = ad.vjp_flat(checked, leaves)
+        value = outs[0]
+        ct = np.ones((), get_aval(value).dtype)
+        g = tree_unflatten(in_tree, vjp_fn(ct, *[ad.Zero(get_aval(o)) for o in outs[1:]]))
+        g = g[0] if isinstance(argnums, int) else g
+        if has_aux:
+            return (value, tree_unflatten(box[2], outs[1:])), g
+        return value, g
+
+    return value_and_grad_f
+
+
+def grad(fun: Callable, argnums=0, has_aux: bool = False) -> Callable:
+    """The gradient of a scalar-valued function with respect to the argnums arguments.
+
+    >>> import numbax as nb, numbax.numpy as xnp
+    >>> nb.grad(lambda x: xnp.sin(x) * x)(0.0)
+    array(0.)
+    """
+    vg = value_and_grad(fun, argnums, has_aux)
+
+    def grad_f(*args, **kwargs):
+        (value, g) = vg(*args, **kwargs)
+        return (g, value[1]) if has_aux else g
+
+    return grad_f
+
+
+def jvp(fun: Callable, primals, tangents, has_aux: bool = False):
+    """Forward mode: returns (fun(*primals), the directional derivative along tangents).
+
+    >>> import numbax as nb, numbax.numpy as xnp
+    >>> nb.jvp(xnp.sin, (0.0,), (2.0,))
+    (array(0.), array(2.))
+    """
+    if not isinstance(primals, tuple | list) or not isinstance(tangents, tuple | list):
+        raise TypeError("jvp expects primals and tangents as tuples or lists, got "
+                        f"{type(primals).__name__} and {type(tangents).__name__}")
+    p_leaves, in_tree = tree_flatten(tuple(primals))
+    t_leaves, t_tree = tree_flatten(tuple(tangents))
+    if t_tree != in_tree:
+        raise TypeError(f"jvp: tangents structure {t_tree} does not match primals {in_tree}")
+    _check_float_inputs(p_leaves, "jvp", "primal")
+    ts = []
+    for i, (p, t) in enumerate(zip(p_leaves, t_leaves)):
+        pa, ta = get_aval(p), get_aval(t, f"jvp: tangent leaf {i}")
+        if pa.shape != ta.shape:
+            raise TypeError(f"jvp: tangent leaf {i} has shape {ta.shape} but its primal has shape "
+                            f"{pa.shape}")
+        ts.append(xnp.asarray(t, pa.dtype))
+    flat_fun, box = _flatten_with_aux(fun, in_tree, has_aux, "jvp")
+    p_out, t_out = ad.jvp_flat(flat_fun, [xnp.asarray(p) for p in p_leaves], ts)
+    out_tree, n = box[0], box[1]
+    result = (tree_unflatten(out_tree, p_out[:n]), tree_unflatten(out_tree, t_out[:n]))
+    return result + (tree_unflatten(box[2], p_out[n:]),) if has_aux else result
+
+
+def linearize(fun: Callable, *primals):
+    """Returns (fun(*primals), f_jvp) where f_jvp(*tangents) is the linearised function.
+
+    The linear map is a Jaxpr evaluated on each call; the primal work is not repeated.
+    """
+    p_leaves, in_tree = tree_flatten(primals)
+    _check_float_inputs(p_leaves, "linearize", "primal")
+    flat_fun, box = _flatten_with_aux(fun, in_tree, False, "linearize")
+    p_out, jaxpr, consts = ad.linearize_flat(flat_fun, [xnp.asarray(p) for p in p_leaves])
+    out_tree = box[0]
+
+    def f_jvp(*tangents):
+        t_leaves, t_tree = tree_flatten(tangents)
+        if t_tree != in_tree:
+            raise TypeError(f"linearized function expects tangents with structure {in_tree}, "
+                            f"got {t_tree}")
+        return tree_unflatten(out_tree, eval_jaxpr(jaxpr, consts, t_leaves))
+
+    return tree_unflatten(out_tree, p_out), f_jvp
+
+
+def _std_basis(leaves):
+    """Identity matrix rows for the flattened leaves, split back per leaf."""
+    sizes = [get_aval(x).size for x in leaves]
+    eye = np.eye(sum(sizes), dtype=np.result_type(*[get_aval(x).dtype for x in leaves]))
+    offsets = np.cumsum([0] + sizes)
+    return [[eye[k, offsets[i]:offsets[i + 1]].reshape(get_aval(x).shape).astype(get_aval(x).dtype)
+             for i, x in enumerate(leaves)] for k in range(sum(sizes))]
+
+
+def jacfwd(fun: Callable, argnums=0, has_aux: bool = False) -> Callable:
+    """The Jacobian by forward mode: shape output.shape + input.shape per leaf pair."""
+    return _jacobian(fun, argnums, has_aux, "jacfwd")
+
+
+def jacrev(fun: Callable, argnums=0, has_aux: bool = False) -> Callable:
+    """The Jacobian by reverse mode: shape output.shape + input.shape per leaf pair."""
+    return _jacobian(fun, argnums, has_aux, "jacrev")
+
+
+def hessian(fun: Callable, argnums=0) -> Callable:
+    """The Hessian, as jacfwd(jacrev(fun)) (forward-over-reverse)."""
+    return jacfwd(jacrev(fun, argnums), argnums)
+
+
+def _jacobian(fun, argnums, has_aux, fname):
+    def jac_f(*args, **kwargs):
+        nums = _argnums_tuple(argnums, len(args), fname)
+        dyn = tuple(args[i] for i in nums)
+        in_leaves, in_tree = tree_flatten(dyn)
+        _check_float_inputs(in_leaves, fname, "argument")
+        f = _dyn_fun(fun, args, kwargs, nums)
+        flat_fun, box = _flatten_with_aux(lambda *d: f(*d), in_tree, has_aux, fname)
+        in_leaves = [xnp.asarray(x) for x in in_leaves]
+        if fname == "jacfwd":
+            columns = [ad.jvp_flat(flat_fun, in_leaves, basis)[1] for basis in _std_basis(in_leaves)]
+            outs = flat_fun(*in_leaves)
+            n = box[1]
+            rows_per_out = [[col[j] for col in columns] for j in range(n)]
+            # out leaf j w.r.t. in leaf i: out_shape + in_shape
+            blocks = _split_jacobian(rows_per_out, outs[:n], in_leaves, forward=True)
+        else:
+            outs, vjp_fn = ad.vjp_flat(flat_fun, in_leaves)
+            n = box[1]
+            out_basis = _std_basis(outs[:n])
+            rows = [vjp_fn(*b, *[ad.Zero(get_aval(o)) for o in outs[n:]]) for b in out_basis]
+            blocks = _split_jacobian(rows, outs[:n], in_leaves, forward=False)
+        out_tree = box[0]
+        jac = tree_unflatten(out_tree, [
+            tree_unflatten(in_tree, row)[0] if isinstance(argnums, int) else
+            tree_unflatten(in_tree, row) for row in blocks])
+        if has_aux:
+            return jac, tree_unflatten(box[2], outs[n:])
+        return jac
+
+    return jac_f
+
+
+def _split_jacobian(vectors, outs, ins, forward: bool):
+    """Assemble Jacobian blocks [out leaf][in leaf] from basis-vector products."""
+    blocks = []
+    if forward:
+        # vectors[j][k]: tangent of out leaf j along input basis vector k.
+        offsets = np.cumsum([0] + [get_aval(x).size for x in ins])
+        for j, out in enumerate(outs):
+            oshape = get_aval(out).shape
+            row = []
+            for i, x in enumerate(ins):
+                cols = vectors[j][offsets[i]:offsets[i + 1]]
+                mat = xnp.stack(cols, axis=-1) if cols else xnp.zeros(oshape + (0,))
+                row.append(xnp.reshape(mat, oshape + get_aval(x).shape))
+            blocks.append(row)
+    else:
+        # vectors[k][i]: cotangent of in leaf i for output basis vector k.
+        offsets = np.cumsum([0] + [get_aval(o).size for o in outs])
+        for j, out in enumerate(outs):
+            oshape = get_aval(out).shape
+            row = []
+            for i, x in enumerate(ins):
+                rows = [vectors[k][i] for k in range(offsets[j], offsets[j + 1])]
+                mat = xnp.stack(rows) if rows else xnp.zeros((0,) + get_aval(x).shape)
+                row.append(xnp.reshape(mat, oshape + get_aval(x).shape))
+            blocks.append(row)
+    return blocks
