@@ -1,6 +1,12 @@
-"""numbax: JAX-style composable function transformations for NumPy programs."""
-from . import lax, numpy, tree_util
+"""numbax: JAX-style composable function transformations for NumPy programs.
+
+>>> import numpy as np, numbax as nb, numbax.numpy as xnp
+>>> nb.grad(lambda x: xnp.sum(xnp.sin(x)))(np.zeros(2))
+array([1., 1.])
+"""
+from . import lax, nn, numpy, test_util, tree_util
 from .api import (
+    checkpoint,
     grad,
     hessian,
     jacfwd,
@@ -8,16 +14,21 @@ from .api import (
     jvp,
     linearize,
     make_jaxpr,
+    remat,
     value_and_grad,
     vjp,
 )
-from .lax import stop_gradient
 from .core.trace import ConcretizationError, UnexpectedTracerError
+from .custom_derivatives import custom_jvp, custom_vjp
+from .interpreters.remat import checkpoint_policies
+from .lax import stop_gradient
 
+policies = checkpoint_policies
 __version__ = "0.1.0"
 
 __all__ = [
-    "ConcretizationError", "UnexpectedTracerError", "grad", "hessian", "jacfwd", "jacrev", "jvp",
-    "lax", "linearize", "make_jaxpr", "numpy", "stop_gradient", "tree_util", "value_and_grad",
-    "vjp",
+    "ConcretizationError", "UnexpectedTracerError", "checkpoint", "checkpoint_policies",
+    "custom_jvp", "custom_vjp", "grad", "hessian", "jacfwd", "jacrev", "jvp", "lax", "linearize",
+    "make_jaxpr", "nn", "numpy", "policies", "remat", "stop_gradient", "test_util", "tree_util",
+    "value_and_grad", "vjp",
 ]

@@ -8,10 +8,16 @@ import numpy as np
 
 from . import numpy as xnp
 from .core.ir import ClosedJaxpr, eval_jaxpr
-from .core.trace import get_aval
+from .core.trace import Tracer, get_aval
 from .interpreters import ad
-from .interpreters.partial_eval import trace_to_jaxpr
+from .interpreters.partial_eval import trace_to_jaxpr, trace_to_subjaxpr
+from .interpreters.remat import checkpoint_p
 from .tree_util import tree_flatten, tree_unflatten
+
+
+def _outputs(leaves) -> list:
+    """Concrete results as NumPy arrays (NumPy arithmetic can leave 0-d scalars behind)."""
+    return [x if isinstance(x, Tracer) else np.asarray(x) for x in leaves]
 
 
 def flatten_fun(fun: Callable, in_tree):
@@ -103,6 +109,7 @@ def vjp(fun: Callable, *primals, has_aux: bool = False):
     _check_float_inputs(leaves, "vjp", "primal")
     flat_fun, box = _flatten_with_aux(fun, in_tree, has_aux, "vjp")
     outs, vjp_flat_fn = ad.vjp_flat(flat_fun, leaves)
+    outs = _outputs(outs)
     out_tree, n_out, aux_tree = box
     out = tree_unflatten(out_tree, outs[:n_out])
     out_avals = [get_aval(o) for o in outs[:n_out]]
@@ -120,7 +127,7 @@ def vjp(fun: Callable, *primals, has_aux: bool = False):
                                 f"{a.shape} (the output's)")
             cts.append(xnp.asarray(c, a.dtype))
         cts += [ad.Zero(get_aval(o)) for o in outs[n_out:]]
-        return tuple(tree_unflatten(in_tree, vjp_flat_fn(*cts)))
+        return tuple(tree_unflatten(in_tree, _outputs(vjp_flat_fn(*cts))))
 
     if has_aux:
         return out, vjp_fn, tree_unflatten(aux_tree, outs[n_out:])
@@ -168,9 +175,10 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False) -> Callable:
             return outs
 
         outs, vjp_fn = ad.vjp_flat(checked, leaves)
+        outs = _outputs(outs)
         value = outs[0]
         ct = np.ones((), get_aval(value).dtype)
-        g = tree_unflatten(in_tree, vjp_fn(ct, *[ad.Zero(get_aval(o)) for o in outs[1:]]))
+        g = tree_unflatten(in_tree, _outputs(vjp_fn(ct, *[ad.Zero(get_aval(o)) for o in outs[1:]])))
         g = g[0] if isinstance(argnums, int) else g
         if has_aux:
             return (value, tree_unflatten(box[2], outs[1:])), g
@@ -219,6 +227,7 @@ def jvp(fun: Callable, primals, tangents, has_aux: bool = False):
         ts.append(xnp.asarray(t, pa.dtype))
     flat_fun, box = _flatten_with_aux(fun, in_tree, has_aux, "jvp")
     p_out, t_out = ad.jvp_flat(flat_fun, [xnp.asarray(p) for p in p_leaves], ts)
+    p_out, t_out = _outputs(p_out), _outputs(t_out)
     out_tree, n = box[0], box[1]
     result = (tree_unflatten(out_tree, p_out[:n]), tree_unflatten(out_tree, t_out[:n]))
     return result + (tree_unflatten(box[2], p_out[n:]),) if has_aux else result
@@ -240,9 +249,9 @@ def linearize(fun: Callable, *primals):
         if t_tree != in_tree:
             raise TypeError(f"linearized function expects tangents with structure {in_tree}, "
                             f"got {t_tree}")
-        return tree_unflatten(out_tree, eval_jaxpr(jaxpr, consts, t_leaves))
+        return tree_unflatten(out_tree, _outputs(eval_jaxpr(jaxpr, consts, t_leaves)))
 
-    return tree_unflatten(out_tree, p_out), f_jvp
+    return tree_unflatten(out_tree, _outputs(p_out)), f_jvp
 
 
 def _std_basis(leaves):
@@ -328,3 +337,26 @@ def _split_jacobian(vectors, outs, ins, forward: bool):
                 row.append(xnp.reshape(mat, oshape + get_aval(x).shape))
             blocks.append(row)
     return blocks
+
+
+def checkpoint(fun: Callable, policy: Callable | None = None) -> Callable:
+    """Rematerialise fun's intermediates in the backward pass instead of storing them.
+
+    policy(primitive, *avals, **params) -> bool says which intermediates may be saved (see
+    numbax.checkpoint_policies); by default only fun's inputs are saved.
+
+    >>> import numbax as nb, numbax.numpy as xnp
+    >>> nb.grad(nb.checkpoint(lambda x: xnp.sin(xnp.sin(x))))(0.0)
+    array(1.)
+    """
+    def remat_f(*args):
+        leaves, in_tree = tree_flatten(args)
+        flat_fun, out_tree = flatten_fun(fun, in_tree)
+        jaxpr, consts = trace_to_subjaxpr(flat_fun, arg_avals(leaves, "checkpoint"))
+        outs = checkpoint_p.bind(*consts, *leaves, jaxpr=jaxpr, policy=policy)
+        return tree_unflatten(out_tree[0], outs)
+
+    return remat_f
+
+
+remat = checkpoint

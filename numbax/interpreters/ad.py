@@ -120,16 +120,22 @@ def jvp_flat(fun: Callable, primals, tangents, instantiate_zeros: bool = True):
     return primals_out, tangents_out
 
 
-def jvp_jaxpr(jaxpr: Jaxpr) -> Jaxpr:
-    """A Jaxpr computing (primals_out, tangents_out) from (primals_in, tangents_in)."""
+def jvp_jaxpr(jaxpr: Jaxpr, nonzeros: list[bool]) -> tuple[Jaxpr, list]:
+    """A Jaxpr computing (primals_out, tangents_out) from (primals_in, nonzero tangents_in).
+
+    Returns (jaxpr, consts) with the consts as leading inputs (see trace_to_subjaxpr).
+    """
     from ..core.ir import eval_jaxpr
     n = len(jaxpr.invars)
 
     def fun(*args):
-        p, t = jvp_flat(lambda *xs: eval_jaxpr(jaxpr, [], xs), args[:n], args[n:])
+        nz = iter(args[n:])
+        tangents = [next(nz) if z else Zero(a) for z, a in zip(nonzeros, jaxpr.in_avals)]
+        p, t = jvp_flat(lambda *xs: eval_jaxpr(jaxpr, [], xs), args[:n], tangents)
         return p + t
 
-    return pe.trace_to_subjaxpr(fun, jaxpr.in_avals * 2)
+    avals = jaxpr.in_avals + [a for a, z in zip(jaxpr.in_avals, nonzeros) if z]
+    return pe.trace_to_subjaxpr(fun, avals)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -409,7 +415,6 @@ def backward_pass(jaxpr: Jaxpr, consts, args, cts_out) -> list:
     Equations that do not depend on a linear input (the recomputation inside a checkpoint)
     are evaluated forward first.
     """
-    from ..core.ir import eval_jaxpr
     primal_env: dict[Var, object] = dict(zip(jaxpr.constvars, consts))
     primal_env.update((v, a) for v, a in zip(jaxpr.invars, args) if not is_undefined(a))
 
@@ -424,8 +429,7 @@ def backward_pass(jaxpr: Jaxpr, consts, args, cts_out) -> list:
     linear_eqns = []
     for eqn in jaxpr.eqns:
         if all(known(x) for x in eqn.inputs):
-            sub = Jaxpr([], [], [eqn], eqn.outputs)
-            outs = eval_jaxpr(sub, [], [])
+            outs = eqn.primitive.bind_list(*[read(x) for x in eqn.inputs], **eqn.params)
             primal_env.update(zip(eqn.outputs, outs))
         else:
             linear_eqns.append(eqn)

@@ -1,0 +1,79 @@
+"""checkpoint (remat): a primitive holding its body, saving only what a policy allows.
+
+Under linearize, the body is split by partial_eval_jaxpr_custom: values the policy does not
+save are recomputed from the checkpoint's inputs when the backward pass transposes it.
+"""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from ..core.ir import Jaxpr, eval_jaxpr
+from ..core.primitives import Primitive, abstract_eval_rules, impl_rules
+from . import ad
+from . import partial_eval as pe
+
+checkpoint_p = Primitive("checkpoint", multiple_results=True)
+
+
+def _abstract_eval(*avals, jaxpr: Jaxpr, policy):
+    if list(avals) != jaxpr.in_avals:
+        raise TypeError("checkpoint operands do not match its body's inputs")
+    return jaxpr.out_avals
+
+
+abstract_eval_rules[checkpoint_p] = _abstract_eval
+impl_rules[checkpoint_p] = lambda *args, jaxpr, policy: eval_jaxpr(jaxpr, [], args)
+
+
+def _jvp(primals, tangents, *, jaxpr, policy):
+    nonzeros = [type(t) is not ad.Zero for t in tangents]
+    jvp_body, consts = ad.jvp_jaxpr(jaxpr, nonzeros)
+    outs = checkpoint_p.bind(*consts, *primals, *[t for t in tangents if type(t) is not ad.Zero],
+                             jaxpr=jvp_body, policy=policy)
+    n = len(jaxpr.outvars)
+    return outs[:n], outs[n:]
+
+
+ad.jvp_rules[checkpoint_p] = _jvp
+
+
+def _saveable(policy):
+    if policy is None:
+        return lambda eqn: False
+    return lambda eqn: policy(eqn.primitive, *[x.aval for x in eqn.inputs], **eqn.params)
+
+
+def _partial_eval(trace, tracers, *, jaxpr, policy):
+    in_unknowns = [not t.pval.is_known for t in tracers]
+    known, staged, out_unknowns, num_res = pe.partial_eval_jaxpr_custom(
+        jaxpr, in_unknowns, _saveable(policy))
+    known_outs = eval_jaxpr(known, [], [t.pval.const for t in tracers if t.pval.is_known])
+    n_known = len(known_outs) - num_res
+    residuals = [trace.pure(r) for r in known_outs[n_known:]]
+    staged_outs = trace.stage(checkpoint_p, residuals + [t for t in tracers if not t.pval.is_known],
+                              dict(jaxpr=staged, policy=policy), staged.out_avals)
+    known_it, staged_it = iter(known_outs[:n_known]), iter(staged_outs)
+    return [next(staged_it) if uk else next(known_it) for uk in out_unknowns]
+
+
+pe.partial_eval_rules[checkpoint_p] = _partial_eval
+
+
+def _transpose(cts, *args, jaxpr, policy):
+    return ad.backward_pass(jaxpr, [], list(args), cts)
+
+
+ad.transpose_rules[checkpoint_p] = _transpose
+
+
+def _dots_saveable(prim, *avals, **params) -> bool:
+    return prim.name == "dot_general"
+
+
+checkpoint_policies = SimpleNamespace(
+    everything_saveable=lambda prim, *avals, **params: True,
+    nothing_saveable=lambda prim, *avals, **params: False,
+    dots_saveable=_dots_saveable,
+)
+checkpoint_policies.__doc__ = """Policies for checkpoint: policy(primitive, *in_avals, **params)
+says whether an intermediate may be saved for the backward pass instead of recomputed."""
