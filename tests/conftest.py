@@ -1,0 +1,81 @@
+"""Shared fixtures: a seeded random generator and the trace-check-run-compare helper."""
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+import pytest
+
+import numbax as nb
+from numbax.backends.interpreter import run_closed_jaxpr
+from numbax.tree_util import tree_flatten, tree_leaves, tree_unflatten
+
+
+def _tolerance(dtype: np.dtype) -> dict:
+    if dtype == np.float16:
+        return {"rtol": 2e-3, "atol": 2e-3}
+    if dtype == np.float32:
+        return {"rtol": 2e-6, "atol": 1e-6}
+    return {"rtol": 1e-12, "atol": 1e-12}
+
+
+def assert_same_array(got, want, what: str, exact_type: bool = True) -> None:
+    """got is a NumPy array with want's dtype, shape and values (nan where want has nan)."""
+    want = np.asarray(want)
+    if exact_type:
+        assert isinstance(got, np.ndarray), f"{what}: expected a numpy.ndarray, got {type(got)}"
+    got = np.asarray(got)
+    assert got.dtype == want.dtype, f"{what}: dtype {got.dtype}, expected {want.dtype}"
+    assert got.shape == want.shape, f"{what}: shape {got.shape}, expected {want.shape}"
+    if want.dtype.kind == "f":
+        np.testing.assert_allclose(got, want, equal_nan=True, err_msg=what, **_tolerance(want.dtype))
+    else:
+        np.testing.assert_array_equal(got, want, err_msg=what)
+
+
+def check_traced(fn, *args, reference=None, primitive: str | None = None):
+    """The core test loop for a numbax function.
+
+    Runs fn eagerly, traces it with make_jaxpr, type-checks the Jaxpr, runs it on the
+    interpreter backend, and asserts that eager, interpreted and NumPy `reference` results
+    agree in value, shape and dtype. `primitive` must then appear in the Jaxpr.
+    Returns the ClosedJaxpr.
+    """
+    eager = fn(*args)
+    closed = nb.make_jaxpr(fn)(*args)
+    closed.check()
+    outs = run_closed_jaxpr(closed, *tree_leaves(args))
+    interpreted = tree_unflatten(closed.out_tree, outs)
+
+    eager_leaves, eager_tree = tree_flatten(eager)
+    assert eager_tree == closed.out_tree
+    for i, (e, r) in enumerate(zip(eager_leaves, tree_leaves(interpreted))):
+        assert_same_array(e, r, f"eager vs interpreted output {i}", exact_type=False)
+        assert isinstance(e, np.ndarray), f"eager output {i} is a {type(e)}, not a numpy array"
+    if reference is not None:
+        ref_leaves, ref_tree = tree_flatten(reference(*args))
+        assert ref_tree == eager_tree
+        for i, (e, r) in enumerate(zip(eager_leaves, ref_leaves)):
+            assert_same_array(e, r, f"output {i} vs NumPy")
+    if primitive is not None:
+        names = {eqn.primitive.name for eqn in closed.eqns}
+        assert primitive in names, f"{primitive} not in the traced program:\n{closed}"
+    return closed
+
+
+@pytest.fixture
+def traced():
+    """check_traced(fn, *args, reference=..., primitive=...): see its docstring."""
+    return check_traced
+
+
+@pytest.fixture
+def same_array():
+    """assert_same_array(got, want, what): value, shape and dtype equality."""
+    return assert_same_array
+
+
+@pytest.fixture
+def rng(request):
+    """A generator seeded by the test's name, so each test draws reproducible data."""
+    return np.random.default_rng(zlib.crc32(request.node.nodeid.encode()))
