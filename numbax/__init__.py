@@ -17,6 +17,7 @@ from .api import (
     remat,
     value_and_grad,
     vjp,
+    vmap,
 )
 from .core.trace import ConcretizationError, UnexpectedTracerError
 from .custom_derivatives import custom_jvp, custom_vjp
@@ -30,5 +31,5 @@ __all__ = [
     "ConcretizationError", "UnexpectedTracerError", "checkpoint", "checkpoint_policies",
     "custom_jvp", "custom_vjp", "grad", "hessian", "jacfwd", "jacrev", "jvp", "lax", "linearize",
     "make_jaxpr", "nn", "numpy", "policies", "remat", "stop_gradient", "test_util", "tree_util",
-    "value_and_grad", "vjp",
+    "value_and_grad", "vjp", "vmap",
 ]

@@ -9,7 +9,7 @@ import numpy as np
 from . import numpy as xnp
 from .core.ir import ClosedJaxpr, eval_jaxpr
 from .core.trace import Tracer, get_aval
-from .interpreters import ad
+from .interpreters import ad, batching
 from .interpreters.partial_eval import trace_to_jaxpr, trace_to_subjaxpr
 from .interpreters.remat import checkpoint_p
 from .tree_util import tree_flatten, tree_unflatten
@@ -360,3 +360,83 @@ def checkpoint(fun: Callable, policy: Callable | None = None) -> Callable:
 
 
 remat = checkpoint
+
+
+# ---------------------------------------------------------------------------------------------
+# Vectorisation
+
+
+def _broadcast_prefix(prefix, tree, what: str) -> list:
+    """Expand an axis spec (int, None, or a pytree prefix of tree) to one entry per leaf."""
+    if prefix is None or isinstance(prefix, int):
+        return [prefix] * len(tree_flatten(tree)[0])
+    if isinstance(tree, tuple | list) and isinstance(prefix, tuple | list):
+        if len(prefix) != len(tree):
+            raise ValueError(f"vmap {what} {prefix!r} has {len(prefix)} entries but the "
+                             f"{'arguments have' if what == 'in_axes' else 'output has'} "
+                             f"{len(tree)}")
+        return [a for p, t in zip(prefix, tree) for a in _broadcast_prefix(p, t, what)]
+    if isinstance(tree, dict) and isinstance(prefix, dict):
+        if set(prefix) != set(tree):
+            raise ValueError(f"vmap {what} keys {sorted(prefix)} do not match {sorted(tree)}")
+        return [a for k in sorted(tree) for a in _broadcast_prefix(prefix[k], tree[k], what)]
+    raise ValueError(f"vmap {what} {prefix!r} does not match the structure "
+                     f"{tree_flatten(tree)[1]}")
+
+
+def vmap(fun: Callable, in_axes=0, out_axes=0, axis_size: int | None = None) -> Callable:
+    """Vectorise fun over a new leading (or in_axes) axis of its arguments.
+
+    in_axes / out_axes are ints (negative allowed), None (not mapped), or pytree prefixes of
+    the arguments / outputs.
+
+    >>> import numpy as np, numbax as nb, numbax.numpy as xnp
+    >>> nb.vmap(xnp.dot)(np.ones((4, 3)), np.ones((4, 3)))
+    array([3., 3., 3., 3.])
+    """
+    def vmapped(*args):
+        leaves, in_tree = tree_flatten(args)
+        spec = in_axes if not isinstance(in_axes, list) else tuple(in_axes)
+        if isinstance(spec, tuple) and len(args) == 1 and len(spec) != 1:
+            spec = (spec,)
+        axes = _broadcast_prefix(spec, args, "in_axes")
+        sizes, vals = {}, []
+        for i, (x, ax) in enumerate(zip(leaves, axes)):
+            aval = get_aval(x, f"vmap: argument leaf {i}")
+            if ax is not None:
+                if not -aval.ndim <= ax < aval.ndim:
+                    raise ValueError(f"vmap: in_axes {ax} is out of range for argument leaf {i} "
+                                     f"of shape {aval.shape}")
+                ax %= aval.ndim
+                sizes[i] = aval.shape[ax]
+            vals.append(x if isinstance(x, Tracer) else np.asarray(x))
+            axes[i] = ax
+        if len(set(sizes.values())) > 1:
+            detail = ", ".join(f"argument leaf {i}: {n}" for i, n in sizes.items())
+            raise ValueError(f"vmap got inconsistent sizes for the mapped axes: {detail}")
+        if axis_size is not None and sizes and axis_size not in sizes.values():
+            raise ValueError(f"vmap: axis_size={axis_size} but the mapped axes have size "
+                             f"{next(iter(sizes.values()))}")
+        if not sizes and axis_size is None:
+            raise ValueError("vmap needs at least one mapped argument (in_axes not all None) "
+                             "or an explicit axis_size")
+        n = next(iter(sizes.values())) if sizes else axis_size
+        flat_fun, out_tree = flatten_fun(fun, in_tree)
+        outs, out_bdims = batching.vmap_flat(flat_fun, n, vals, axes, out_dims_forced=None)
+        out = tree_unflatten(out_tree[0], outs)
+        o_axes = _broadcast_prefix(out_axes, out, "out_axes")
+        results = []
+        for i, (o, b, oa) in enumerate(zip(outs, out_bdims, o_axes)):
+            if oa is None:
+                if b is not None:
+                    raise ValueError(f"vmap: output leaf {i} is mapped but out_axes is None for it")
+                results.append(o)
+                continue
+            ndim = get_aval(o).ndim + (b is None)
+            if not -ndim <= oa < ndim:
+                raise ValueError(f"vmap: out_axes {oa} is out of range for output leaf {i} of "
+                                 f"rank {ndim}")
+            results.append(batching.moveaxis(xnp.asarray(o), b, oa % ndim, n))
+        return tree_unflatten(out_tree[0], _outputs(results))
+
+    return vmapped

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from .core.ir import eval_jaxpr
 from .core.primitives import Primitive, abstract_eval_rules, impl_rules
 from .core.trace import get_aval
-from .interpreters import ad
+from .interpreters import ad, batching
 from .interpreters.partial_eval import trace_to_subjaxpr
 from .tree_util import tree_flatten, tree_unflatten
 
@@ -223,3 +223,62 @@ def _custom_vjp_call_jvp(primals, tangents, *, call_jaxpr, fwd, bwd, num_consts)
 
 
 ad.jvp_rules[custom_vjp_call_p] = _custom_vjp_call_jvp
+
+
+def _all_batched(axis_size, vals, bdims):
+    return [batching.moveaxis(v, b, 0, axis_size) for v, b in zip(vals, bdims)]
+
+
+def _custom_jvp_call_batch(axis_size, vals, bdims, *, call_jaxpr, jvp):
+    args = _all_batched(axis_size, vals, bdims)
+    body, consts = batching.batch_jaxpr(call_jaxpr, axis_size, [True] * len(args))
+    n_out = len(call_jaxpr.outvars)
+
+    def batched_jvp(primals, tangents):
+        nonzero = [type(t) is not ad.Zero for t in tangents]
+        in_avals = call_jaxpr.in_avals
+
+        def f(*xs):
+            it = iter(xs[len(primals):])
+            ts = [next(it) if nz else ad.Zero(a) for nz, a in zip(nonzero, in_avals)]
+            p, t = jvp(list(xs[:len(primals)]), ts)
+            return list(p) + list(t)
+
+        outs = batching.vmap_flat(f, axis_size, list(primals) + [t for t in tangents
+                                                                  if type(t) is not ad.Zero],
+                                  [0] * (len(primals) + sum(nonzero)))
+        return outs[:n_out], outs[n_out:]
+
+    outs = custom_jvp_call_p.bind(*consts, *args, call_jaxpr=body, jvp=batched_jvp)
+    return outs, [0] * len(outs)
+
+
+batching.batching_rules[custom_jvp_call_p] = _custom_jvp_call_batch
+
+
+def _custom_vjp_call_batch(axis_size, vals, bdims, *, call_jaxpr, fwd, bwd, num_consts):
+    args = _all_batched(axis_size, vals, bdims)
+    body, consts = batching.batch_jaxpr(call_jaxpr, axis_size, [True] * len(args))
+    n_out = len(call_jaxpr.outvars)
+
+    def batched_fwd(primals):
+        box = []
+
+        def f(*xs):
+            outs, res, res_tree = fwd(list(xs))
+            box.append(res_tree)
+            return list(outs) + list(res)
+
+        flat = batching.vmap_flat(f, axis_size, list(primals), [0] * len(primals))
+        return flat[:n_out], flat[n_out:], box[0]
+
+    def batched_bwd(res_tree, res, cts):
+        f = lambda *xs: bwd(res_tree, list(xs[:len(res)]), list(xs[len(res):]))
+        return batching.vmap_flat(f, axis_size, list(res) + list(cts), [0] * (len(res) + len(cts)))
+
+    outs = custom_vjp_call_p.bind(*consts, *args, call_jaxpr=body, fwd=batched_fwd,
+                                  bwd=batched_bwd, num_consts=num_consts + len(consts))
+    return outs, [0] * len(outs)
+
+
+batching.batching_rules[custom_vjp_call_p] = _custom_vjp_call_batch

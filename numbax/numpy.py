@@ -684,7 +684,7 @@ def getitem(x, idx):
         int_dims = [i + shift if i > d else i for i in int_dims]
     if int_dims:
         out = lax.squeeze(out, int_dims)
-    new_axes, pos = [], 0
+    new_axes, pos, index_pos = [], 0, 0
     for entry in idx:
         if entry is None:
             new_axes.append(pos)
@@ -692,8 +692,17 @@ def getitem(x, idx):
         elif isinstance(entry, builtins.slice):
             pos += 1
         elif _is_array_index(entry):
+            index_pos = pos
             pos += shift + 1
-    return lax.expand_dims(out, new_axes) if new_axes else out
+    out = lax.expand_dims(out, new_axes) if new_axes else out
+    # NumPy: ints count as advanced indices next to an array index; when the advanced indices
+    # are not adjacent, the dimensions of the index array go first in the result.
+    advanced = [i for i, entry in enumerate(idx) if entry is not None and not isinstance(
+        entry, builtins.slice)]
+    if array_index is not None and advanced[-1] - advanced[0] + 1 != len(advanced) and index_pos:
+        front = list(range(index_pos, index_pos + shift + 1))
+        out = lax.transpose(out, front + [i for i in range(out.ndim) if i not in front])
+    return out
 
 
 def _normalize_array_index(index, n: int):

@@ -87,7 +87,8 @@ def broadcast_shapes(op: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:
                     raise ValueError(
                         f"{op}: shapes {' and '.join(str(tuple(x)) for x in shapes)} cannot be "
                         "broadcast together")
-                out[i] = max(out[i], d) if d != 1 else out[i]
+                if d != 1:
+                    out[i] = d
     return tuple(out)
 
 

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 from ..core.ir import Jaxpr, eval_jaxpr
 from ..core.primitives import Primitive, abstract_eval_rules, impl_rules
-from . import ad
+from . import ad, batching
 from . import partial_eval as pe
 
 checkpoint_p = Primitive("checkpoint", multiple_results=True)
@@ -77,3 +77,14 @@ checkpoint_policies = SimpleNamespace(
 )
 checkpoint_policies.__doc__ = """Policies for checkpoint: policy(primitive, *in_avals, **params)
 says whether an intermediate may be saved for the backward pass instead of recomputed."""
+
+
+def _batch(axis_size, vals, bdims, *, jaxpr, policy):
+    args = [batching.moveaxis(v, b, 0, axis_size) if b is not None else v
+            for v, b in zip(vals, bdims)]
+    body, consts = batching.batch_jaxpr(jaxpr, axis_size, [b is not None for b in bdims])
+    outs = checkpoint_p.bind(*consts, *args, jaxpr=body, policy=policy)
+    return outs, [0] * len(outs)
+
+
+batching.batching_rules[checkpoint_p] = _batch

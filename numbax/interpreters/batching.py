@@ -1,0 +1,284 @@
+"""vmap as an IR transform: a BatchTrace whose tracers carry a batch dimension (or none).
+
+Each rule moves the batch dimension only when it must. Elementwise rules align ranks and let
+broadcasting handle unbatched operands; dot_general folds the batch into its batch
+dimensions; reductions and shape operations shift their axis parameters.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..core import primitives as P
+from ..core.avals import ShapedArray
+from ..core.ir import Jaxpr, eval_jaxpr
+from ..core.primitives import Primitive, lookup
+from ..core.trace import Trace, Tracer, full_raise, get_aval, new_main
+from . import partial_eval as pe
+
+batching_rules: dict[Primitive, Callable] = {}
+
+
+class BatchTracer(Tracer):
+    __slots__ = ("_trace", "val", "bdim")
+
+    def __init__(self, trace: Trace, val, bdim: int | None):
+        self._trace, self.val, self.bdim = trace, val, bdim
+
+    @property
+    def aval(self) -> ShapedArray:
+        aval = get_aval(self.val)
+        if self.bdim is None:
+            return aval
+        return aval.update(shape=aval.shape[:self.bdim] + aval.shape[self.bdim + 1:])
+
+    def full_lower(self):
+        return self.val if self.bdim is None else self
+
+
+class BatchTrace(Trace):
+    @property
+    def axis_size(self) -> int:
+        return self.main.global_data
+
+    def pure(self, val):
+        return BatchTracer(self, val, None)
+
+    lift = pure
+
+    def process_primitive(self, primitive, tracers, params):
+        vals = [t.val for t in tracers]
+        bdims = [t.bdim for t in tracers]
+        if all(b is None for b in bdims):
+            return [BatchTracer(self, o, None) for o in primitive.bind_list(*vals, **params)]
+        rule = lookup(batching_rules, primitive, "vectorisation (vmap)")
+        outs, out_bdims = rule(self.axis_size, vals, bdims, **params)
+        return [BatchTracer(self, o, b) for o, b in zip(outs, out_bdims)]
+
+
+def moveaxis(x, src: int | None, dst: int, axis_size: int):
+    """Move a batch dimension; an unbatched value is broadcast to have one."""
+    aval = get_aval(x)
+    if src is None:
+        shape = aval.shape[:dst] + (axis_size,) + aval.shape[dst:]
+        dims = tuple(i for i in range(len(shape)) if i != dst)
+        return P.broadcast_in_dim_p.bind(x, shape=shape, broadcast_dimensions=dims)
+    if src == dst:
+        return x
+    perm = [i for i in range(aval.ndim) if i != src]
+    perm.insert(dst, src)
+    return P.transpose_p.bind(x, permutation=tuple(perm))
+
+
+def vmap_flat(fun: Callable, axis_size: int, vals, in_dims, out_dims_forced=0) -> list:
+    """Vectorise a flat function; returns outputs with the batch dimension at out_dims_forced
+    (None keeps whatever each output has and returns (outs, bdims))."""
+    with new_main(BatchTrace, axis_size) as main:
+        trace = BatchTrace(main)
+        tracers = [BatchTracer(trace, v, d) for v, d in zip(vals, in_dims)]
+        outs = [full_raise(trace, o) for o in fun(*tracers)]
+        pairs = [(t.val, t.bdim) for t in outs]
+    if out_dims_forced is None:
+        return [v for v, _ in pairs], [b for _, b in pairs]
+    return [moveaxis(v, b, out_dims_forced, axis_size) for v, b in pairs]
+
+
+def batch_jaxpr(jaxpr: Jaxpr, axis_size: int, batched: list[bool]) -> tuple[Jaxpr, list]:
+    """A Jaxpr taking batched inputs (batch at axis 0 where batched) and returning every
+    output batched at axis 0. Returns (jaxpr, consts) with consts as leading inputs."""
+    def fun(*args):
+        return vmap_flat(lambda *xs: eval_jaxpr(jaxpr, [], xs), axis_size, args,
+                         [0 if b else None for b in batched])
+
+    avals = [a.update(shape=(axis_size,) + a.shape) if b else a
+             for a, b in zip(jaxpr.in_avals, batched)]
+    return pe.trace_to_subjaxpr(fun, avals)
+
+
+# ---------------------------------------------------------------------------------------------
+# Rules
+
+
+def _elementwise_rule(primitive: Primitive):
+    def rule(axis_size, vals, bdims, **params):
+        ranks = [get_aval(v).ndim - (b is not None) for v, b in zip(vals, bdims)]
+        out_rank = max(ranks)
+        args = []
+        for v, b, r in zip(vals, bdims, ranks):
+            if b is None:
+                args.append(v)
+                continue
+            v = moveaxis(v, b, 0, axis_size)
+            if r < out_rank:
+                shape = get_aval(v).shape
+                v = P.reshape_p.bind(v, new_sizes=shape[:1] + (1,) * (out_rank - r) + shape[1:])
+            args.append(v)
+        return primitive.bind_list(*args, **params), [0]
+
+    batching_rules[primitive] = rule
+
+
+for _p in (P.neg_p, P.abs_p, P.sign_p, P.exp_p, P.log_p, P.log1p_p, P.expm1_p, P.sin_p,
+           P.cos_p, P.tan_p, P.tanh_p, P.sqrt_p, P.rsqrt_p, P.logistic_p, P.add_p, P.sub_p,
+           P.mul_p, P.div_p, P.pow_p, P.max_p, P.min_p, P.lt_p, P.le_p, P.gt_p, P.ge_p, P.eq_p,
+           P.ne_p, P.and_p, P.or_p, P.not_p, P.integer_pow_p, P.select_p,
+           P.convert_element_type_p, P.stop_gradient_p):
+    _elementwise_rule(_p)
+
+
+def _at_front(axis_size, vals, bdims):
+    return [moveaxis(v, b, 0, axis_size) for v, b in zip(vals, bdims)]
+
+
+def _shift(dims) -> tuple[int, ...]:
+    return tuple(d + 1 for d in dims)
+
+
+def _reduction_rule(primitive: Primitive):
+    def rule(axis_size, vals, bdims, *, axes):
+        (x,) = _at_front(axis_size, vals, bdims)
+        return [primitive.bind(x, axes=_shift(axes))], [0]
+
+    batching_rules[primitive] = rule
+
+
+for _p in (P.reduce_sum_p, P.reduce_max_p, P.reduce_min_p, P.reduce_prod_p):
+    _reduction_rule(_p)
+
+
+def _arg_reduction_rule(primitive: Primitive):
+    def rule(axis_size, vals, bdims, *, axis, index_dtype):
+        (x,) = _at_front(axis_size, vals, bdims)
+        return [primitive.bind(x, axis=axis + 1, index_dtype=index_dtype)], [0]
+
+    batching_rules[primitive] = rule
+
+
+_arg_reduction_rule(P.argmax_p)
+_arg_reduction_rule(P.argmin_p)
+
+
+def _broadcast_in_dim_rule(axis_size, vals, bdims, *, shape, broadcast_dimensions):
+    (x,) = _at_front(axis_size, vals, bdims)
+    return [P.broadcast_in_dim_p.bind(x, shape=(axis_size,) + tuple(shape),
+                                      broadcast_dimensions=(0,) + _shift(broadcast_dimensions))], [0]
+
+
+batching_rules[P.broadcast_in_dim_p] = _broadcast_in_dim_rule
+batching_rules[P.reshape_p] = lambda n, vals, bdims, *, new_sizes: (
+    [P.reshape_p.bind(_at_front(n, vals, bdims)[0], new_sizes=(n,) + tuple(new_sizes))], [0])
+batching_rules[P.transpose_p] = lambda n, vals, bdims, *, permutation: (
+    [P.transpose_p.bind(_at_front(n, vals, bdims)[0], permutation=(0,) + _shift(permutation))], [0])
+batching_rules[P.squeeze_p] = lambda n, vals, bdims, *, dimensions: (
+    [P.squeeze_p.bind(_at_front(n, vals, bdims)[0], dimensions=_shift(dimensions))], [0])
+batching_rules[P.expand_dims_p] = lambda n, vals, bdims, *, dimensions: (
+    [P.expand_dims_p.bind(_at_front(n, vals, bdims)[0], dimensions=_shift(dimensions))], [0])
+
+
+def _slice_rule(axis_size, vals, bdims, *, start_indices, limit_indices, strides):
+    (x,) = _at_front(axis_size, vals, bdims)
+    return [P.slice_p.bind(x, start_indices=(0,) + tuple(start_indices),
+                           limit_indices=(axis_size,) + tuple(limit_indices),
+                           strides=(1,) + tuple(strides))], [0]
+
+
+batching_rules[P.slice_p] = _slice_rule
+
+
+def _pad_rule(axis_size, vals, bdims, *, padding_config):
+    if bdims[1] is not None:
+        raise NotImplementedError("vmap of pad with a batched padding value")
+    x = moveaxis(vals[0], bdims[0], 0, axis_size)
+    return [P.pad_p.bind(x, vals[1], padding_config=((0, 0, 0),) + tuple(padding_config))], [0]
+
+
+batching_rules[P.pad_p] = _pad_rule
+
+
+def _concatenate_rule(axis_size, vals, bdims, *, dimension):
+    xs = _at_front(axis_size, vals, bdims)
+    return [P.concatenate_p.bind(*xs, dimension=dimension + 1)], [0]
+
+
+batching_rules[P.concatenate_p] = _concatenate_rule
+
+
+def _flat_batch_index(idx, n: int, axis_size: int):
+    """Offsets idx (batched at 0) into a (batch * n)-long flattened axis, clamping first."""
+    aval = get_aval(idx)
+    idx = P.max_p.bind(P.min_p.bind(idx, P.full_p.bind(shape=(), fill_value=n - 1, dtype=aval.dtype)),
+                       P.full_p.bind(shape=(), fill_value=0, dtype=aval.dtype))
+    offsets = P.mul_p.bind(P.iota_p.bind(dtype=aval.dtype, shape=aval.shape, dimension=0),
+                           P.full_p.bind(shape=(), fill_value=n, dtype=aval.dtype))
+    return P.add_p.bind(idx, offsets)
+
+
+def _gather_rule(axis_size, vals, bdims, *, axis):
+    x, idx = vals
+    xb, ib = bdims
+    if ib is None:
+        return [P.gather_p.bind(moveaxis(x, xb, 0, axis_size), idx, axis=axis + 1)], [0]
+    if xb is None:
+        return [P.gather_p.bind(x, moveaxis(idx, ib, 0, axis_size), axis=axis)], [axis]
+    x, idx = moveaxis(x, xb, 0, axis_size), moveaxis(idx, ib, 0, axis_size)
+    shape = get_aval(x).shape
+    n, ndim = shape[axis + 1], len(shape)
+    # (B, pre.., n, post..) -> (B * n, pre.., post..), gathered with per-member offsets.
+    perm = (0, axis + 1) + tuple(i for i in range(1, ndim) if i != axis + 1)
+    flat = P.reshape_p.bind(P.transpose_p.bind(x, permutation=perm),
+                            new_sizes=(axis_size * n,) + tuple(shape[i] for i in perm[2:]))
+    out = P.gather_p.bind(flat, _flat_batch_index(idx, n, axis_size), axis=0)
+    # out: (B, idx.., pre.., post..) -> (B, pre.., idx.., post..)
+    k = get_aval(idx).ndim - 1
+    out_perm = (0,) + tuple(range(1 + k, 1 + k + axis)) + tuple(range(1, 1 + k)) + tuple(
+        range(1 + k + axis, get_aval(out).ndim))
+    return [P.transpose_p.bind(out, permutation=out_perm)], [0]
+
+
+batching_rules[P.gather_p] = _gather_rule
+
+
+def _scatter_add_rule(axis_size, vals, bdims, *, axis):
+    x, idx, upd = vals
+    xb, ib, ub = bdims
+    if ib is None:
+        x, upd = moveaxis(x, xb, 0, axis_size), moveaxis(upd, ub, 0, axis_size)
+        return [P.scatter_add_p.bind(x, idx, upd, axis=axis + 1)], [0]
+    x, idx, upd = _at_front(axis_size, vals, bdims)
+    shape = get_aval(x).shape
+    n, ndim, k = shape[axis + 1], len(shape), get_aval(idx).ndim - 1
+    perm = (0, axis + 1) + tuple(i for i in range(1, ndim) if i != axis + 1)
+    rest = tuple(shape[i] for i in perm[2:])
+    flat = P.reshape_p.bind(P.transpose_p.bind(x, permutation=perm), new_sizes=(axis_size * n,) + rest)
+    # upd: (B, pre.., idx.., post..) -> (B, idx.., pre.., post..)
+    upd_ndim = get_aval(upd).ndim
+    upd_perm = (0,) + tuple(range(1 + axis, 1 + axis + k)) + tuple(range(1, 1 + axis)) + tuple(
+        range(1 + axis + k, upd_ndim))
+    upd = P.transpose_p.bind(upd, permutation=upd_perm)
+    out = P.scatter_add_p.bind(flat, _flat_batch_index(idx, n, axis_size), upd, axis=0)
+    out = P.reshape_p.bind(out, new_sizes=(axis_size, n) + rest)
+    inverse = tuple(perm.index(i) for i in range(ndim))
+    return [P.transpose_p.bind(out, permutation=inverse)], [0]
+
+
+batching_rules[P.scatter_add_p] = _scatter_add_rule
+
+
+def _dot_general_rule(axis_size, vals, bdims, *, dimension_numbers):
+    x, y = vals
+    xb, yb = bdims
+    (lc, rc), (lb, rb) = dimension_numbers
+    if xb is not None and yb is not None:
+        x, y = moveaxis(x, xb, 0, axis_size), moveaxis(y, yb, 0, axis_size)
+        dims = ((_shift(lc), _shift(rc)), ((0,) + _shift(lb), (0,) + _shift(rb)))
+        return [P.dot_general_p.bind(x, y, dimension_numbers=dims)], [0]
+    if xb is not None:
+        x = moveaxis(x, xb, 0, axis_size)
+        dims = ((_shift(lc), tuple(rc)), (_shift(lb), tuple(rb)))
+        return [P.dot_general_p.bind(x, y, dimension_numbers=dims)], [len(lb)]
+    y = moveaxis(y, yb, 0, axis_size)
+    dims = ((tuple(lc), _shift(rc)), (tuple(lb), _shift(rb)))
+    n_x_free = get_aval(x).ndim - len(lc) - len(lb)
+    return [P.dot_general_p.bind(x, y, dimension_numbers=dims)], [len(lb) + n_x_free]
+
+
+batching_rules[P.dot_general_p] = _dot_general_rule
