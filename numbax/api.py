@@ -255,12 +255,13 @@ def linearize(fun: Callable, *primals):
 
 
 def _std_basis(leaves):
-    """Identity matrix rows for the flattened leaves, split back per leaf."""
-    sizes = [get_aval(x).size for x in leaves]
-    eye = np.eye(sum(sizes), dtype=np.result_type(*[get_aval(x).dtype for x in leaves]))
+    """The identity over the flattened leaves, split per leaf: leaf i gets (N, *shape_i)."""
+    avals = [get_aval(x) for x in leaves]
+    sizes = [a.size for a in avals]
+    eye = np.eye(sum(sizes), dtype=np.result_type(*[a.dtype for a in avals]))
     offsets = np.cumsum([0] + sizes)
-    return [[eye[k, offsets[i]:offsets[i + 1]].reshape(get_aval(x).shape).astype(get_aval(x).dtype)
-             for i, x in enumerate(leaves)] for k in range(sum(sizes))]
+    return [eye[:, offsets[i]:offsets[i + 1]].reshape((-1,) + a.shape).astype(a.dtype)
+            for i, a in enumerate(avals)]
 
 
 def jacfwd(fun: Callable, argnums=0, has_aux: bool = False) -> Callable:
@@ -279,63 +280,58 @@ def hessian(fun: Callable, argnums=0) -> Callable:
 
 
 def _jacobian(fun, argnums, has_aux, fname):
+    """Jacobian blocks (out leaf shape + in leaf shape) by vmap over a standard basis."""
     def jac_f(*args, **kwargs):
         nums = _argnums_tuple(argnums, len(args), fname)
         dyn = tuple(args[i] for i in nums)
         in_leaves, in_tree = tree_flatten(dyn)
         _check_float_inputs(in_leaves, fname, "argument")
+        in_leaves = [xnp.asarray(x) for x in in_leaves]
         f = _dyn_fun(fun, args, kwargs, nums)
         flat_fun, box = _flatten_with_aux(lambda *d: f(*d), in_tree, has_aux, fname)
-        in_leaves = [xnp.asarray(x) for x in in_leaves]
+        in_avals = [get_aval(x) for x in in_leaves]
         if fname == "jacfwd":
-            columns = [ad.jvp_flat(flat_fun, in_leaves, basis)[1] for basis in _std_basis(in_leaves)]
-            outs = flat_fun(*in_leaves)
-            n = box[1]
-            rows_per_out = [[col[j] for col in columns] for j in range(n)]
-            # out leaf j w.r.t. in leaf i: out_shape + in_shape
-            blocks = _split_jacobian(rows_per_out, outs[:n], in_leaves, forward=True)
+            basis = _std_basis(in_leaves)
+            n_basis = len(basis[0])
+
+            def push(*ts):
+                p, t = ad.jvp_flat(flat_fun, in_leaves, ts)
+                return p + t[:box[1]]
+
+            vals, bdims = batching.vmap_flat(push, n_basis, basis, [0] * len(basis), None)
+            n_p = len(vals) - box[1]
+            outs = vals[:n_p]  # the primal outputs do not depend on the basis vector
+            cols = [batching.moveaxis(v, b, 0, n_basis) for v, b in zip(vals[n_p:], bdims[n_p:])]
+            blocks = [_blocks_from(c, in_avals, get_aval(o).shape, forward=True)
+                      for c, o in zip(cols, outs)]
         else:
             outs, vjp_fn = ad.vjp_flat(flat_fun, in_leaves)
             n = box[1]
-            out_basis = _std_basis(outs[:n])
-            rows = [vjp_fn(*b, *[ad.Zero(get_aval(o)) for o in outs[n:]]) for b in out_basis]
-            blocks = _split_jacobian(rows, outs[:n], in_leaves, forward=False)
-        out_tree = box[0]
-        jac = tree_unflatten(out_tree, [
-            tree_unflatten(in_tree, row)[0] if isinstance(argnums, int) else
-            tree_unflatten(in_tree, row) for row in blocks])
+            basis = _std_basis(outs[:n])
+            aux_zeros = [ad.Zero(get_aval(o)) for o in outs[n:]]
+            pull = lambda *cts: vjp_fn(*cts, *aux_zeros)  # noqa: E731
+            rows = batching.vmap_flat(pull, len(basis[0]), basis, [0] * len(basis))
+            offsets = np.cumsum([0] + [get_aval(o).size for o in outs[:n]])
+            blocks = [[xnp.reshape(r[offsets[j]:offsets[j + 1]], get_aval(o).shape + a.shape)
+                       for r, a in zip(rows, in_avals)] for j, o in enumerate(outs[:n])]
+        jac = tree_unflatten(box[0], [
+            tree_unflatten(in_tree, _outputs(row))[0] if isinstance(argnums, int)
+            else tree_unflatten(in_tree, _outputs(row)) for row in blocks])
         if has_aux:
-            return jac, tree_unflatten(box[2], outs[n:])
+            return jac, tree_unflatten(box[2], _outputs(outs[box[1]:]))
         return jac
 
     return jac_f
 
 
-def _split_jacobian(vectors, outs, ins, forward: bool):
-    """Assemble Jacobian blocks [out leaf][in leaf] from basis-vector products."""
+def _blocks_from(col, in_avals, out_shape, forward: bool) -> list:
+    """Split the (N, *out_shape) pushforward of the basis into one block per input leaf."""
+    offsets = np.cumsum([0] + [a.size for a in in_avals])
     blocks = []
-    if forward:
-        # vectors[j][k]: tangent of out leaf j along input basis vector k.
-        offsets = np.cumsum([0] + [get_aval(x).size for x in ins])
-        for j, out in enumerate(outs):
-            oshape = get_aval(out).shape
-            row = []
-            for i, x in enumerate(ins):
-                cols = vectors[j][offsets[i]:offsets[i + 1]]
-                mat = xnp.stack(cols, axis=-1) if cols else xnp.zeros(oshape + (0,))
-                row.append(xnp.reshape(mat, oshape + get_aval(x).shape))
-            blocks.append(row)
-    else:
-        # vectors[k][i]: cotangent of in leaf i for output basis vector k.
-        offsets = np.cumsum([0] + [get_aval(o).size for o in outs])
-        for j, out in enumerate(outs):
-            oshape = get_aval(out).shape
-            row = []
-            for i, x in enumerate(ins):
-                rows = [vectors[k][i] for k in range(offsets[j], offsets[j + 1])]
-                mat = xnp.stack(rows) if rows else xnp.zeros((0,) + get_aval(x).shape)
-                row.append(xnp.reshape(mat, oshape + get_aval(x).shape))
-            blocks.append(row)
+    for i, a in enumerate(in_avals):
+        part = col[offsets[i]:offsets[i + 1]]
+        moved = xnp.moveaxis(part, 0, -1)
+        blocks.append(xnp.reshape(moved, tuple(out_shape) + a.shape))
     return blocks
 
 
