@@ -5,7 +5,7 @@
 2. checkpoint memory: grad of a 64-layer matmul + elementwise chain (width 256, batch 256)
    with and without checkpointing every layer: peak traced memory and time.
 
-Run: python benchmarks/autodiff.py [--repeats N]
+Run: python -m benchmarks.autodiff [--repeats N]
 """
 from __future__ import annotations
 

@@ -82,9 +82,14 @@ def _split_aux(out, has_aux: bool, fname: str):
     if not has_aux:
         return out, None
     if not isinstance(out, tuple | list) or len(out) != 2:
+        if isinstance(out, tuple | list):
+            got = f"{type(out).__name__} of length {len(out)}"
+        elif isinstance(out, Tracer | np.ndarray | np.generic | bool | int | float):
+            got = f"a single array {get_aval(out).str_short()}"
+        else:
+            got = type(out).__name__
         raise TypeError(f"{fname} with has_aux=True expects the function to return a pair "
-                        f"(output, aux), got {type(out).__name__}"
-                        + (f" of length {len(out)}" if isinstance(out, tuple | list) else ""))
+                        f"(output, aux), got {got}")
     return out[0], out[1]
 
 

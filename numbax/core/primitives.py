@@ -410,7 +410,8 @@ def _dot_general(x, y, *, dimension_numbers):
     sizes = lambda a, dims: math.prod(a.shape[d] for d in dims)  # noqa: E731
     xt = np.transpose(x, (*lb, *xf, *lc)).reshape(sizes(x, lb), sizes(x, xf), sizes(x, lc))
     yt = np.transpose(y, (*rb, *rc, *yf)).reshape(sizes(y, rb), sizes(y, rc), sizes(y, yf))
-    out = np.matmul(xt, yt)
+    # Without contraction this is an outer product per batch member: broadcasting beats matmul.
+    out = xt * yt if not lc else np.matmul(xt, yt)
     shape = ([x.shape[d] for d in lb] + [x.shape[d] for d in xf] + [y.shape[d] for d in yf])
     return [out.reshape(shape)]
 
