@@ -203,6 +203,16 @@ def _custom_lin_impl(*args, num_res, bwd, res_tree, out_avals):
 impl_rules[custom_lin_p] = _custom_lin_impl
 
 
+def _custom_lin_forward(*args, **params):
+    # custom_lin is bound with concrete tangents only in forward mode (jvp, or jacfwd's vmap of
+    # a jvp, including grad taken of a jvp): the same error as evaluating it.
+    _custom_lin_impl(**params)
+
+
+ad.jvp_rules[custom_lin_p] = _custom_lin_forward
+batching.batching_rules[custom_lin_p] = _custom_lin_forward
+
+
 def _custom_lin_transpose(cts, *args, num_res, bwd, res_tree, out_avals):
     res = list(args[:num_res])
     cts = [ad.instantiate(c, a) for c, a in zip(cts, out_avals)]

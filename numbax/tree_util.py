@@ -93,7 +93,10 @@ def tree_unflatten(treedef: PyTreeDef, leaves) -> Any:
 
     def rec(td: PyTreeDef):
         if td.node_type is None:
-            return next(it)
+            leaf = next(it, it)
+            if leaf is it:
+                raise ValueError(f"too few leaves for the tree structure {treedef}")
+            return leaf
         children = [rec(c) for c in td.children]
         if td.node_type in _registry:
             return _registry[td.node_type][1](td.node_data, children)

@@ -150,7 +150,12 @@ def _format_scalar(val: np.ndarray) -> str:
     if val.ndim:
         return f"[{' '.join(_format_scalar(v) for v in val.ravel()[:4])}{' ...' if val.size > 4 else ''}]"
     v = val.item()
-    return repr(v) if not isinstance(v, float) else f"{v:.8g}" if np.isfinite(v) else str(v)
+    if not isinstance(v, float):
+        return repr(v)
+    if not np.isfinite(v):
+        return str(v)
+    s = f"{v:.8g}"
+    return s if any(c in s for c in ".e") else s + ".0"  # 2.0, not 2, as in JAX
 
 
 def _var_names():

@@ -34,6 +34,13 @@ class UnexpectedTracerError(Exception):
     """
 
 
+def _leaked(tracer) -> UnexpectedTracerError:
+    return UnexpectedTracerError(
+        f"A traced value {tracer.aval.str_short()} from a transformation that has already "
+        "finished was used (it leaked out, e.g. through a global or an attribute). Return "
+        "traced values from the transformed function instead of storing them.")
+
+
 @dataclass(eq=False)
 class MainTrace:
     level: int
@@ -166,9 +173,12 @@ def new_dynamic(main: MainTrace):
 
 def find_top_trace(xs) -> Trace:
     top = trace_stack[0] if dynamic_trace is None else dynamic_trace
+    top_tracer = None
     for x in xs:
         if isinstance(x, Tracer) and x._trace.main.level > top.level:
-            top = x._trace.main
+            top, top_tracer = x._trace.main, x
+    if top_tracer is not None and (top.level >= len(trace_stack) or trace_stack[top.level] is not top):
+        raise _leaked(top_tracer)
     return top.trace_type(top)
 
 
@@ -179,10 +189,7 @@ def full_raise(trace: Trace, val):
     if main is trace.main:
         return val
     if main.level >= len(trace_stack) or trace_stack[main.level] is not main:
-        raise UnexpectedTracerError(
-            f"A traced value {val.aval.str_short()} from a transformation that has already "
-            "finished was used (it leaked out, e.g. through a global or an attribute). "
-            "Return traced values from the transformed function instead of storing them.")
+        raise _leaked(val)
     if main.level < trace.main.level:
         return trace.lift(val)
     raise UnexpectedTracerError(

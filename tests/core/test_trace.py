@@ -105,8 +105,6 @@ def test_a_leaked_tracer_also_fails_when_it_is_the_only_operand():
         nb.make_jaxpr(lambda y: xnp.sin(leaked[0]) + y)(np.ones(2))
 
 
-@pytest.mark.xfail(strict=True, reason="bug: find_top_trace picks a finished trace for a leaked "
-                   "tracer used outside any transformation, so no error is raised")
 def test_a_leaked_tracer_used_outside_any_transformation_raises():
     leaked = []
     nb.make_jaxpr(lambda x: leaked.append(x) or x)(np.ones(2))
