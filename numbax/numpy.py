@@ -104,7 +104,17 @@ sqrt = _unary_float(lax.sqrt, "sqrt")
 add = _binary(lax.add, "add", bool_fn=lax.bitwise_or)
 subtract = _binary(lax.sub, "subtract")
 multiply = _binary(lax.mul, "multiply", bool_fn=lax.bitwise_and)
-divide = true_divide = _binary(lax.div, "divide", inexact=True)
+
+
+def divide(x, y):
+    """x / y elementwise, as numpy.divide: bool and integer operands give float64."""
+    x, y = _promote("divide", x, y)
+    if x.dtype.kind != "f":
+        x, y = _cast(x, np.dtype(np.float64)), _cast(y, np.dtype(np.float64))
+    return lax.div(x, y)
+
+
+true_divide = divide
 maximum = _binary(lax.max, "maximum")
 minimum = _binary(lax.min, "minimum")
 less, less_equal = _binary(lax.lt, "less"), _binary(lax.le, "less_equal")
@@ -125,7 +135,16 @@ def _unary_numeric(fn, name: str):
 
 
 negative = _unary_numeric(lax.neg, "negative")
-abs = absolute = _unary_numeric(lax.abs, "abs")  # noqa: A001
+_abs = _unary_numeric(lax.abs, "abs")
+
+
+def abs(x):  # noqa: A001
+    """Elementwise absolute value, as numpy.abs (the identity on bools)."""
+    (x,) = _promote("abs", x)
+    return x if x.dtype == np.bool_ else _abs(x)
+
+
+absolute = abs
 sign = _unary_numeric(lax.sign, "sign")
 
 
@@ -142,19 +161,24 @@ def logical_or(x, y):
     return lax.bitwise_or(not_equal(x, False), not_equal(y, False))
 
 
+def _bool_to_int8(x):
+    # NumPy has no bool loop for power and square: bools are raised as int8.
+    return _cast(x, np.dtype(np.int8)) if x.dtype == np.bool_ else x
+
+
 def power(x, y):
     """x ** y elementwise; a Python int exponent becomes an exact integer power."""
     if isinstance(y, int) and not isinstance(y, bool):
-        (x,) = _promote("power", x)
+        x, _ = _promote("power", x, y)
         if x.dtype.kind in "iu" and y < 0:
             raise ValueError("power: integers to negative integer powers are not allowed")
-        return lax.integer_pow(x, y)
-    return lax.pow(*_promote("power", x, y))
+        return lax.integer_pow(_bool_to_int8(x), y)
+    return lax.pow(*map(_bool_to_int8, _promote("power", x, y)))
 
 
 def square(x):
     """x * x elementwise."""
-    return lax.integer_pow(*_promote("square", x), 2)
+    return lax.integer_pow(_bool_to_int8(*_promote("square", x)), 2)
 
 
 def reciprocal(x):
