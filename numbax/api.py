@@ -59,11 +59,16 @@ def make_jaxpr(fun: Callable) -> Callable[..., ClosedJaxpr]:
 
 
 def _argnums_tuple(argnums, nargs: int, fname: str) -> tuple[int, ...]:
-    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    nums = (argnums,) if isinstance(argnums, int | np.integer) else (
+        tuple(argnums) if isinstance(argnums, tuple | list) else None)
+    if nums is None or not all(isinstance(a, int | np.integer) and not isinstance(a, bool)
+                               for a in nums):
+        raise TypeError(f"{fname}: argnums must be an int or a tuple of ints, got {argnums!r}")
+    nums = tuple(int(a) for a in nums)
     if not nums:
         raise ValueError(f"{fname}: argnums must name at least one argument")
     for a in nums:
-        if not isinstance(a, int) or not -nargs <= a < nargs:
+        if not -nargs <= a < nargs:
             raise ValueError(f"{fname}: argnums {argnums!r} is out of range for a function called "
                              f"with {nargs} positional argument{'s' * (nargs != 1)}")
     return tuple(a % nargs for a in nums)
@@ -184,7 +189,7 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False) -> Callable:
         value = outs[0]
         ct = np.ones((), get_aval(value).dtype)
         g = tree_unflatten(in_tree, _outputs(vjp_fn(ct, *[ad.Zero(get_aval(o)) for o in outs[1:]])))
-        g = g[0] if isinstance(argnums, int) else g
+        g = g[0] if isinstance(argnums, int | np.integer) else g
         if has_aux:
             return (value, tree_unflatten(box[2], outs[1:])), g
         return value, g
@@ -208,6 +213,18 @@ def grad(fun: Callable, argnums=0, has_aux: bool = False) -> Callable:
     return grad_f
 
 
+def _check_tangents(primal_avals, t_leaves, fname: str) -> list:
+    """Tangent leaves converted to their primals' dtypes; a shape mismatch is a TypeError."""
+    ts = []
+    for i, (pa, t) in enumerate(zip(primal_avals, t_leaves)):
+        ta = get_aval(t, f"{fname}: tangent leaf {i}")
+        if pa.shape != ta.shape:
+            raise TypeError(f"{fname}: tangent leaf {i} has shape {ta.shape} but its primal has "
+                            f"shape {pa.shape}")
+        ts.append(xnp.asarray(t, pa.dtype))
+    return ts
+
+
 def jvp(fun: Callable, primals, tangents, has_aux: bool = False):
     """Forward mode: returns (fun(*primals), the directional derivative along tangents).
 
@@ -223,13 +240,7 @@ def jvp(fun: Callable, primals, tangents, has_aux: bool = False):
     if t_tree != in_tree:
         raise TypeError(f"jvp: tangents structure {t_tree} does not match primals {in_tree}")
     _check_float_inputs(p_leaves, "jvp", "primal")
-    ts = []
-    for i, (p, t) in enumerate(zip(p_leaves, t_leaves)):
-        pa, ta = get_aval(p), get_aval(t, f"jvp: tangent leaf {i}")
-        if pa.shape != ta.shape:
-            raise TypeError(f"jvp: tangent leaf {i} has shape {ta.shape} but its primal has shape "
-                            f"{pa.shape}")
-        ts.append(xnp.asarray(t, pa.dtype))
+    ts = _check_tangents([get_aval(p) for p in p_leaves], t_leaves, "jvp")
     flat_fun, box = _flatten_with_aux(fun, in_tree, has_aux, "jvp")
     p_out, t_out = ad.jvp_flat(flat_fun, [xnp.asarray(p) for p in p_leaves], ts)
     p_out, t_out = _outputs(p_out), _outputs(t_out)
@@ -248,13 +259,15 @@ def linearize(fun: Callable, *primals):
     flat_fun, box = _flatten_with_aux(fun, in_tree, False, "linearize")
     p_out, jaxpr, consts = ad.linearize_flat(flat_fun, [xnp.asarray(p) for p in p_leaves])
     out_tree = box[0]
+    p_avals = [get_aval(p) for p in p_leaves]
 
     def f_jvp(*tangents):
         t_leaves, t_tree = tree_flatten(tangents)
         if t_tree != in_tree:
             raise TypeError(f"linearized function expects tangents with structure {in_tree}, "
                             f"got {t_tree}")
-        return tree_unflatten(out_tree, _outputs(eval_jaxpr(jaxpr, consts, t_leaves)))
+        ts = _check_tangents(p_avals, t_leaves, "linearized function")
+        return tree_unflatten(out_tree, _outputs(eval_jaxpr(jaxpr, consts, ts)))
 
     return tree_unflatten(out_tree, _outputs(p_out)), f_jvp
 
@@ -320,7 +333,7 @@ def _jacobian(fun, argnums, has_aux, fname):
             blocks = [[xnp.reshape(r[offsets[j]:offsets[j + 1]], get_aval(o).shape + a.shape)
                        for r, a in zip(rows, in_avals)] for j, o in enumerate(outs[:n])]
         jac = tree_unflatten(box[0], [
-            tree_unflatten(in_tree, _outputs(row))[0] if isinstance(argnums, int)
+            tree_unflatten(in_tree, _outputs(row))[0] if isinstance(argnums, int | np.integer)
             else tree_unflatten(in_tree, _outputs(row)) for row in blocks])
         if has_aux:
             return jac, tree_unflatten(box[2], _outputs(outs[box[1]:]))

@@ -64,13 +64,19 @@ def _cast(x, dtype: np.dtype):
     return x if x.dtype == dtype else lax.convert_element_type(x, dtype)
 
 
-def _promote(fname: str, *args, inexact: bool = False) -> list:
-    """Check the arguments, broadcast-check their shapes and convert them to one dtype."""
+def _promote(fname: str, *args, inexact: bool = False, min_float=np.float16) -> list:
+    """Check the arguments, broadcast-check their shapes and convert them to one dtype.
+
+    inexact: the result is a float, at least min_float when no operand is a float."""
     args = [_arg(x, fname, i) for i, x in enumerate(args)]
     broadcast_shapes(fname, *map(_shape, args))
     dt = np.result_type(*(a if isinstance(a, _SCALARS) else a.dtype for a in args))
     if inexact and dt.kind not in "f":
-        dt = np.promote_types(dt, np.float16)
+        # As NumPy's float-only ufuncs: each operand goes to the smallest float that holds
+        # it (int8 and uint8 give float16, not float32 via int16); Python scalars are weak.
+        arrays = [a.dtype for a in args if not isinstance(a, _SCALARS)]
+        dtypes = arrays + [np.result_type(*arrays, a) for a in args if isinstance(a, _SCALARS)]
+        dt = np.result_type(*(np.promote_types(d, min_float) for d in dtypes))
     return [_cast(a, dt) for a in args]
 
 
@@ -108,10 +114,7 @@ multiply = _binary(lax.mul, "multiply", bool_fn=lax.bitwise_and)
 
 def divide(x, y):
     """x / y elementwise, as numpy.divide: bool and integer operands give float64."""
-    x, y = _promote("divide", x, y)
-    if x.dtype.kind != "f":
-        x, y = _cast(x, np.dtype(np.float64)), _cast(y, np.dtype(np.float64))
-    return lax.div(x, y)
+    return lax.div(*_promote("divide", x, y, inexact=True, min_float=np.float64))
 
 
 true_divide = divide
@@ -135,13 +138,12 @@ def _unary_numeric(fn, name: str):
 
 
 negative = _unary_numeric(lax.neg, "negative")
-_abs = _unary_numeric(lax.abs, "abs")
 
 
 def abs(x):  # noqa: A001
     """Elementwise absolute value, as numpy.abs (the identity on bools)."""
     (x,) = _promote("abs", x)
-    return x if x.dtype == np.bool_ else _abs(x)
+    return x if x.dtype == np.bool_ else lax.abs(x)
 
 
 absolute = abs
@@ -183,7 +185,7 @@ def square(x):
 
 def reciprocal(x):
     """1 / x elementwise (integer division for integer arrays, as in NumPy)."""
-    (x,) = _promote("reciprocal", x)
+    x = _bool_to_int8(*_promote("reciprocal", x))
     return lax.div(np.ones((), x.dtype), x)
 
 

@@ -33,12 +33,14 @@ def assert_same_array(got, want, what: str, exact_type: bool = True) -> None:
         np.testing.assert_array_equal(got, want, err_msg=what)
 
 
-def check_traced(fn, *args, reference=None, primitive: str | None = None):
+def check_traced(fn, *args, reference=None, primitive: str | None = None, eager_ndarray=True):
     """The core test loop for a numbax function.
 
     Runs fn eagerly, traces it with make_jaxpr, type-checks the Jaxpr, runs it on the
     interpreter backend, and asserts that eager, interpreted and NumPy `reference` results
-    agree in value, shape and dtype. `primitive` must then appear in the Jaxpr.
+    agree in value, shape and dtype. `primitive` must then appear in the Jaxpr. Eager
+    results must be numpy.ndarray, not NumPy scalars, unless eager_ndarray is False (for
+    functions that, run on NumPy arrays, are plain NumPy: operators and methods).
     Returns the ClosedJaxpr.
     """
     eager = fn(*args)
@@ -51,12 +53,13 @@ def check_traced(fn, *args, reference=None, primitive: str | None = None):
     assert eager_tree == closed.out_tree
     for i, (e, r) in enumerate(zip(eager_leaves, tree_leaves(interpreted))):
         assert_same_array(e, r, f"eager vs interpreted output {i}", exact_type=False)
-        assert isinstance(e, np.ndarray), f"eager output {i} is a {type(e)}, not a numpy array"
+        assert isinstance(e, np.ndarray) or not eager_ndarray, (
+            f"eager output {i} is a {type(e)}, not a numpy array")
     if reference is not None:
         ref_leaves, ref_tree = tree_flatten(reference(*args))
         assert ref_tree == eager_tree
         for i, (e, r) in enumerate(zip(eager_leaves, ref_leaves)):
-            assert_same_array(e, r, f"output {i} vs NumPy")
+            assert_same_array(e, r, f"output {i} vs NumPy", exact_type=eager_ndarray)
     if primitive is not None:
         names = {eqn.primitive.name for eqn in closed.eqns}
         assert primitive in names, f"{primitive} not in the traced program:\n{closed}"

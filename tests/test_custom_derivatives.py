@@ -68,6 +68,15 @@ def test_custom_jvp_with_correct_rule_passes_check_grads():
     check_grads(lambda x: f(x, x ** 2), (rand((2, 2), 6),), order=2)
 
 
+@pytest.mark.parametrize("mode", ["fwd", "rev"])
+def test_check_grads_detects_a_custom_rule_that_disagrees_with_finite_differences(mode):
+    with pytest.raises(AssertionError, match="finite differences"):
+        check_grads(make_scaled_sin(), (rand((3,), 1),), order=1, modes=(mode,))
+    if mode == "rev":
+        with pytest.raises(AssertionError, match="finite differences"):
+            check_grads(make_square_rule_sin(), (rand((3,), 1),), order=1, modes=(mode,))
+
+
 def test_custom_jvp_gives_stable_gradient_where_autodiff_of_body_is_nan():
     @nb.custom_jvp
     def log1pexp(x):

@@ -321,22 +321,48 @@ _reduce_chooser_jvp(P.reduce_max_p)
 _reduce_chooser_jvp(P.reduce_min_p)
 
 
+def _prod_last_axis(x):
+    """The product over the last axis as a tree of pairwise multiplications.
+
+    Unlike reduce_prod it is built from mul only, so its derivatives of every order are
+    exact, zeros included (the product of the others, of all but two, ...).
+    """
+    aval = get_aval(x)
+    batch, n = aval.shape[:-1], aval.shape[-1]
+    if n == 0:
+        return P.full_p.bind(shape=batch, fill_value=1, dtype=aval.dtype)
+    while n > 1:
+        if n % 2:
+            one = P.full_p.bind(shape=batch + (1,), fill_value=1, dtype=aval.dtype)
+            x, n = P.concatenate_p.bind(x, one, dimension=len(batch)), n + 1
+        starts, limits, strides = (0,) * len(batch), batch, (1,) * len(batch)
+        x = mul(P.slice_p.bind(x, start_indices=starts + (0,), limit_indices=limits + (n,),
+                               strides=strides + (2,)),
+                P.slice_p.bind(x, start_indices=starts + (1,), limit_indices=limits + (n,),
+                               strides=strides + (2,)))
+        n //= 2
+    return P.reshape_p.bind(x, new_sizes=batch)
+
+
 def _reduce_prod_jvp(primals, tangents, *, axes):
     (x,), (t,) = primals, tangents
     aval = get_aval(x)
     ans = P.reduce_prod_p.bind(x, axes=axes)
-    # d prod / d x_i is the product of the others; computed without dividing by zero.
-    is_zero = P.eq_p.bind(x, _const(0, x))
-    one = P.full_p.bind(shape=aval.shape, fill_value=1, dtype=aval.dtype)
-    safe_x = _select(is_zero, one, x)
-    prod_nonzero = _broadcast_reduced(P.reduce_prod_p.bind(safe_x, axes=axes), aval.shape, axes)
-    n_zero = _broadcast_reduced(
-        P.reduce_sum_p.bind(P.convert_element_type_p.bind(is_zero, new_dtype=aval.dtype), axes=axes),
-        aval.shape, axes)
-    zero = zeros(aval)
-    others = _select(is_zero, _select(P.eq_p.bind(n_zero, _const(1, x)), prod_nonzero, zero),
-                     _select(P.eq_p.bind(n_zero, _const(0, x)), div(prod_nonzero, safe_x), zero))
-    return [ans], [P.reduce_sum_p.bind(mul(t, others), axes=axes)]
+    kept = tuple(i for i in range(aval.ndim) if i not in axes)
+    perm = kept + tuple(axes)
+    flat_shape = tuple(aval.shape[i] for i in kept) + (int(np.prod([aval.shape[a] for a in axes])),)
+
+    def prod(x):
+        if perm != tuple(range(aval.ndim)):
+            x = P.transpose_p.bind(x, permutation=perm)
+        if get_aval(x).shape != flat_shape:
+            x = P.reshape_p.bind(x, new_sizes=flat_shape)
+        return [_prod_last_axis(x)]
+
+    # The tangent (sum of t_i times the product of the others) as the JVP of the pairwise
+    # product: no division, so it is right where x has zeros, and so are higher derivatives.
+    _, (t_out,) = jvp_flat(prod, [x], [t])
+    return [ans], [t_out]
 
 
 jvp_rules[P.reduce_prod_p] = _reduce_prod_jvp

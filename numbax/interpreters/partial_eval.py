@@ -301,12 +301,21 @@ def dce_jaxpr(jaxpr: Jaxpr, used_outputs: list[bool]) -> tuple[Jaxpr, list[bool]
     return new, used_inputs
 
 
+# Rules for equations that must be split rather than staged whole when some of their inputs
+# are unknown (a nested checkpoint, whose primal outputs stay known):
+# rule(eqn, in_unknowns, saveable) -> (known_eqn, staged_eqn, out_unknowns), where known_eqn
+# computes the known outputs plus residual Vars that staged_eqn takes as leading inputs.
+partial_eval_jaxpr_custom_rules: dict = {}
+
+
 def partial_eval_jaxpr_custom(jaxpr: Jaxpr, in_unknowns: list[bool], saveable: Callable):
     """Split jaxpr into a known part and a staged part, saving only what `saveable` allows.
 
-    An equation is unknown when any of its inputs is. A known value the staged part needs is
-    passed as a residual when it is an input or `saveable(eqn)` holds for the equation that
-    made it; otherwise that equation is copied into the staged part and recomputed there.
+    An equation is unknown when any of its inputs is (equations with a rule in
+    partial_eval_jaxpr_custom_rules are split in two instead). A known value the staged part
+    needs is passed as a residual when it is an input or `saveable(eqn)` holds for the
+    equation that made it; otherwise that equation is copied into the staged part and
+    recomputed there.
     Returns (jaxpr_known, jaxpr_staged, out_unknowns, num_residuals):
     jaxpr_known: known inputs -> known outputs + residuals;
     jaxpr_staged: residuals + unknown inputs -> unknown outputs.
@@ -315,7 +324,15 @@ def partial_eval_jaxpr_custom(jaxpr: Jaxpr, in_unknowns: list[bool], saveable: C
     producer: dict[Var, Eqn] = {}
     known_eqns, staged_eqns = [], []
     for eqn in jaxpr.eqns:
-        if any(isinstance(x, Var) and x in unknown for x in eqn.inputs):
+        eqn_unknowns = [isinstance(x, Var) and x in unknown for x in eqn.inputs]
+        rule = partial_eval_jaxpr_custom_rules.get(eqn.primitive)
+        if any(eqn_unknowns) and rule is not None:
+            known_eqn, staged_eqn, out_uk = rule(eqn, eqn_unknowns, saveable)
+            known_eqns.append(known_eqn)
+            producer.update((v, known_eqn) for v in known_eqn.outputs)
+            staged_eqns.append(staged_eqn)
+            unknown.update(v for v, uk in zip(eqn.outputs, out_uk) if uk)
+        elif any(eqn_unknowns):
             staged_eqns.append(eqn)
             unknown.update(eqn.outputs)
         else:

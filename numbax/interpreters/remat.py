@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from ..core.ir import Jaxpr, eval_jaxpr
+from ..core.ir import Eqn, Jaxpr, Var, eval_jaxpr
 from ..core.primitives import Primitive, abstract_eval_rules, impl_rules
 from . import ad, batching
 from . import partial_eval as pe
@@ -57,6 +57,26 @@ def _partial_eval(trace, tracers, *, jaxpr, policy):
 
 
 pe.partial_eval_rules[checkpoint_p] = _partial_eval
+
+
+def _partial_eval_jaxpr_custom(eqn: Eqn, in_unknowns, saveable):
+    # A checkpoint nested in a checkpoint's body: split it by its own policy so that its
+    # known (primal) outputs stay known; the enclosing policy then decides, through
+    # saveable(known_eqn), whether its residuals are saved or the known part is recomputed.
+    jaxpr, policy = eqn.params["jaxpr"], eqn.params["policy"]
+    known, staged, out_unknowns, num_res = pe.partial_eval_jaxpr_custom(
+        jaxpr, in_unknowns, _saveable(policy))
+    residuals = [Var(a) for a in known.out_avals[len(known.outvars) - num_res:]]
+    known_eqn = Eqn(checkpoint_p, [x for x, uk in zip(eqn.inputs, in_unknowns) if not uk],
+                    [v for v, uk in zip(eqn.outputs, out_unknowns) if not uk] + residuals,
+                    dict(jaxpr=known, policy=policy))
+    staged_eqn = Eqn(checkpoint_p, residuals + [x for x, uk in zip(eqn.inputs, in_unknowns) if uk],
+                     [v for v, uk in zip(eqn.outputs, out_unknowns) if uk],
+                     dict(jaxpr=staged, policy=policy))
+    return known_eqn, staged_eqn, out_unknowns
+
+
+pe.partial_eval_jaxpr_custom_rules[checkpoint_p] = _partial_eval_jaxpr_custom
 
 
 def _transpose(cts, *args, jaxpr, policy):

@@ -79,7 +79,7 @@ def test_len_of_a_scalar_tracer_is_a_type_error():
 
 def test_tracer_repr_names_its_aval_and_trace():
     reprs = []
-    nb.make_jaxpr(lambda x: reprs.append(repr(x)) or x)(np.ones((2,), np.int32))
+    nb.make_jaxpr(lambda x: reprs.append(repr(x)) or x)(np.ones((2,), np.int32)).check()
     assert reprs == ["Traced<i32[2]>with<JaxprTrace>"]
 
 
@@ -100,14 +100,14 @@ def test_a_tracer_leaked_into_a_global_fails_in_a_later_transformation():
 
 def test_a_leaked_tracer_also_fails_when_it_is_the_only_operand():
     leaked = []
-    nb.make_jaxpr(lambda x: leaked.append(x) or x)(np.ones(2))
+    nb.make_jaxpr(lambda x: leaked.append(x) or x)(np.ones(2)).check()
     with pytest.raises(UnexpectedTracerError):
         nb.make_jaxpr(lambda y: xnp.sin(leaked[0]) + y)(np.ones(2))
 
 
 def test_a_leaked_tracer_used_outside_any_transformation_raises():
     leaked = []
-    nb.make_jaxpr(lambda x: leaked.append(x) or x)(np.ones(2))
+    nb.make_jaxpr(lambda x: leaked.append(x) or x)(np.ones(2)).check()
     with pytest.raises(UnexpectedTracerError):
         xnp.sin(leaked[0])
 
@@ -141,7 +141,7 @@ def test_eager_binds_return_numpy_arrays_not_tracers():
 
 def test_get_aval_of_tracers_and_values():
     avals = []
-    nb.make_jaxpr(lambda x: avals.append(get_aval(x)) or x)(np.ones((4, 1), np.float32))
+    nb.make_jaxpr(lambda x: avals.append(get_aval(x)) or x)(np.ones((4, 1), np.float32)).check()
     assert avals == [ShapedArray((4, 1), np.dtype(np.float32))]
     assert get_aval(3) == ShapedArray((), np.dtype(np.int64))
     with pytest.raises(TypeError, match="my input"):
