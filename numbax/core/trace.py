@@ -143,6 +143,9 @@ class EvalTrace(Trace):
     lift = pure
 
     def process_primitive(self, primitive, tracers, params):
+        # The shape rule runs eagerly too, so misuse fails the same way traced or not.
+        primitive.abstract_eval(*[get_aval(x, f"{primitive.name} operand") for x in tracers],
+                                **params)
         return primitive.impl(*tracers, **params)
 
 
