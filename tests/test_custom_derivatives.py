@@ -54,6 +54,28 @@ def test_custom_jvp_rule_is_used_by_jvp_grad_and_grad_of_grad():
     np.testing.assert_allclose(nb.grad(lambda x: nb.jvp(f, (x,), (1.0,))[1])(0.7), 1.4)
 
 
+def test_custom_jvp_inside_nested_differentiation_has_no_perturbation_confusion():
+    f = make_scaled_sin()  # f' (y) = y**2 by its rule
+    # inner: d/dy [f(y) x] at y = 2 is 4 x, so the function is 4 x**2 with derivative 8 x.
+    np.testing.assert_allclose(nb.grad(lambda x: x * nb.grad(lambda y: f(y) * x)(2.0))(3.0), 24.0)
+    np.testing.assert_allclose(
+        nb.jvp(lambda x: x * nb.jvp(lambda y: f(y) * x, (2.0,), (1.0,))[1], (3.0,), (1.0,))[1],
+        24.0)
+
+
+def test_custom_jvp_rule_calling_another_custom_jvp_function():
+    inner = make_scaled_sin()
+
+    @nb.custom_jvp
+    def outer(x):
+        return inner(x) * 3.0
+
+    outer.defjvp(lambda p, t: (outer(p[0]), inner(p[0]) * t[0]))
+    np.testing.assert_allclose(nb.grad(outer)(0.5), np.sin(0.5))
+    # d/dx inner(x) uses inner's rule: x**2.
+    np.testing.assert_allclose(nb.grad(nb.grad(outer))(0.5), 0.25)
+
+
 def test_custom_jvp_with_correct_rule_passes_check_grads():
     @nb.custom_jvp
     def f(x, y):

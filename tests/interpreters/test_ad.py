@@ -238,6 +238,8 @@ SHAPE_OPS = {
     "stack": (lambda x: xnp.stack([x, xnp.exp(x), x * x], axis=1), (2, 3)),
     "ravel": (lambda x: xnp.ravel(x) * np.arange(6.0), (2, 3)),
     "method_reshape": (lambda x: x.reshape(6).sum() * x, (2, 3)),
+    "full_traced_fill": (lambda x: xnp.full((2, 3), x) * np.arange(6.0).reshape(2, 3), ()),
+    "linspace_traced_ends": (lambda x: xnp.linspace(x[0], x[1], 5) ** 2, (2,)),
 }
 
 
@@ -270,6 +272,8 @@ INDEXERS = {
     "int_array_2d": lambda x: x[np.array([[0, 1], [3, 0]])],
     "int_array_repeated_axis1": lambda x: x[:, np.array([1, 0, 1, 1])],
     "int_list": lambda x: x[[3, 3, 0]],
+    "int_and_int_array": lambda x: x[1, np.array([0, 2, 2])],
+    "int_array_and_slice": lambda x: x[np.array([[0, 1], [1, 1]]), 1:],
 }
 
 
@@ -335,6 +339,9 @@ def test_where_derivatives_with_broadcasting_match_finite_differences():
     check_grads(f, (rand((3, 1), 1), rand((4,), 2)), order=2)
     check_grads(lambda x: xnp.where(np.array([True, False, True]), x, -x ** 2),
                 (rand((2, 3), 3),), order=2)
+    # The predicate broadcasts beyond both branches.
+    check_grads(lambda x: xnp.where(np.arange(6).reshape(2, 3) > 2, x, 0.5 * x ** 2),
+                (rand((3,), 4),), order=2)
 
 
 def test_where_gradient_routes_cotangent_to_chosen_branch():
@@ -502,6 +509,8 @@ def test_lax_primitive_derivatives_match_finite_differences(name):
     check_grads(fn, args, order=2, modes=("fwd", "rev"),
                 atol=2e-2 if name == "convert_element_type" else None)
     check_all(nb.make_jaxpr(lambda *a: nb.vjp(fn, *a)[1](fn(*a)))(*args))
+    check_all(nb.make_jaxpr(lambda *a: nb.jvp(fn, a, a))(*args))
+    _linear_jaxpr_checks(lambda *a: [fn(*a)], list(args))
 
 
 def test_zero_derivative_primitives_give_zero_tangents():

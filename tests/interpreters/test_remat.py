@@ -166,6 +166,19 @@ def test_checkpoint_of_function_closing_over_a_traced_value():
     np.testing.assert_allclose(gx, np.cos(a * x) * a * a, rtol=1e-12)
 
 
+@pytest.mark.parametrize("policy", sorted(POLICIES))
+def test_custom_derivative_rules_inside_checkpoint_are_used(policy):
+    # Both rules say d/dx = x**2 (deliberately not cos x), so the derivatives show they ran.
+    cj = nb.custom_jvp(lambda x: xnp.sin(x))
+    cj.defjvp(lambda p, t: (cj(p[0]), p[0] ** 2 * t[0]))
+    cv = nb.custom_vjp(lambda x: xnp.sin(x))
+    cv.defvjp(lambda x: (cv(x), x ** 2), lambda x2, g: (x2 * g,))
+    for f in (cj, cv):
+        g = nb.checkpoint(lambda x, f=f: f(x) * 2.0, policy=POLICIES[policy])
+        np.testing.assert_allclose(nb.grad(g)(0.5), 2 * 0.25)
+        np.testing.assert_allclose(nb.grad(nb.grad(g))(0.5), 2 * 1.0)
+
+
 def test_checkpoint_with_pytree_arguments_and_int_argument():
     def f(p, n):
         return xnp.sum(xnp.sin(p["w"] * p["b"]) ** n)
