@@ -11,6 +11,7 @@ from .api import (
     hessian,
     jacfwd,
     jacrev,
+    jit,
     jvp,
     linearize,
     make_jaxpr,
@@ -29,7 +30,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ConcretizationError", "UnexpectedTracerError", "checkpoint", "checkpoint_policies",
-    "custom_jvp", "custom_vjp", "grad", "hessian", "jacfwd", "jacrev", "jvp", "lax", "linearize",
+    "custom_jvp", "custom_vjp", "grad", "hessian", "jacfwd", "jacrev", "jit", "jvp", "lax", "linearize",
     "make_jaxpr", "nn", "numpy", "policies", "remat", "stop_gradient", "test_util", "tree_util",
     "value_and_grad", "vjp", "vmap",
 ]

@@ -2,14 +2,18 @@
 interpreters/."""
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 from . import numpy as xnp
-from .core.ir import ClosedJaxpr, eval_jaxpr
-from .core.trace import Tracer, get_aval
+from .backends import compile_jaxpr
+from .core.ir import ClosedJaxpr, Jaxpr, eval_jaxpr, pp_jaxpr
+from .core.trace import ConcretizationError, Tracer, get_aval
 from .interpreters import ad, batching
+from .interpreters.jit_call import jit_p
 from .interpreters.partial_eval import trace_to_jaxpr, trace_to_subjaxpr
 from .interpreters.remat import checkpoint_p
 from .tree_util import tree_flatten, tree_unflatten
@@ -454,3 +458,165 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_size: int | None = None) -> 
         return tree_unflatten(out_tree[0], _outputs(results))
 
     return vmapped
+
+
+# ---------------------------------------------------------------------------------------------
+# jit
+
+
+@dataclass
+class _Compiled:
+    jaxpr: Jaxpr  # constants are its leading inputs
+    consts: list
+    out_tree: object
+    single_output: bool
+    executable: Callable | None
+
+
+@dataclass
+class Lowered:
+    """What jit made of a function for given argument types: its Jaxpr and, on the Numba
+    backend, its fusion groups and the generated kernel source."""
+
+    jaxpr: Jaxpr
+    backend: str
+    executable: Callable
+
+    @property
+    def fusion_groups(self) -> list:
+        return getattr(self.executable, "groups", [])
+
+    @property
+    def kernel_sources(self) -> list[str]:
+        return getattr(self.executable, "kernel_sources", [])
+
+    def __str__(self) -> str:
+        parts = [f"backend: {self.backend}", "jaxpr:", pp_jaxpr(self.jaxpr, 2, multiline=True)]
+        describe = getattr(self.executable, "describe", None)
+        if describe is not None:
+            parts.append(describe())
+        return "\n".join(parts)
+
+
+class jit:  # noqa: N801 (JAX's name)
+    """Compile fun: trace once per (argument structure, shapes and dtypes, static arguments)
+    and run the cached executable afterwards, without tracing or compiling again.
+
+    backend="numba" fuses elementwise work into compiled loop kernels; backend="interpreter"
+    runs the same Jaxpr one NumPy call per equation. Python side effects in fun (printing,
+    appending to lists) happen only while tracing, i.e. on the first call for each new
+    signature, as in JAX. Inside another transformation a jit call stays one `jit` equation
+    whose body the transformation rewrites, so grad(jit(f)) compiles the derivative.
+
+    >>> import numpy as np, numbax as nb, numbax.numpy as xnp
+    >>> f = nb.jit(lambda x, y: xnp.sin(x * y) + 1.0, backend="interpreter")
+    >>> f(np.zeros(2), np.ones(2))
+    array([1., 1.])
+    """
+
+    def __init__(self, fun: Callable, static_argnums=(), backend: str = "numba"):
+        from .backends import BACKENDS
+        if backend not in BACKENDS:
+            raise ValueError(f"jit: unknown backend {backend!r}; expected one of {BACKENDS}")
+        self.fun, self.backend = fun, backend
+        self.static_argnums = ((static_argnums,) if isinstance(static_argnums, int)
+                               else tuple(static_argnums))
+        self._cache: dict = {}
+        self._fast: dict = {}
+        self.hits = self.misses = 0
+        functools.update_wrapper(self, fun)
+
+    def cache_info(self) -> dict:
+        """Cache statistics: hits (calls served from the cache), misses (traces), size."""
+        return {"hits": self.hits, "misses": self.misses, "size": len(self._cache)}
+
+    def _split(self, args):
+        n = len(args)
+        static = []
+        for i in self.static_argnums:
+            if not -n <= i < n:
+                raise ValueError(f"jit: static_argnums {i} is out of range for {n} arguments")
+            value = args[i]
+            try:
+                hash(value)
+            except TypeError:
+                raise TypeError(f"jit: static argument {i} of type {type(value).__name__} is not "
+                                "hashable; static arguments must be hashable (use a tuple "
+                                "instead of a list)") from None
+            static.append((i % n, value))
+        static_pos = {i for i, _ in static}
+        return tuple(static), tuple(a for i, a in enumerate(args) if i not in static_pos)
+
+    def _trace(self, static, dyn_leaves, in_tree) -> _Compiled:
+        def flat(*leaves):
+            dyn = iter(tree_unflatten(in_tree, leaves))
+            statics = dict(static)
+            n = len(static) + len(in_tree.children)
+            full = [statics[i] if i in statics else next(dyn) for i in range(n)]
+            out_leaves, out_tree = tree_flatten(self.fun(*full))
+            box.append(out_tree)
+            return out_leaves
+
+        box: list = []
+        try:
+            jaxpr, consts = trace_to_subjaxpr(flat, arg_avals(dyn_leaves, "jit"))
+        except ConcretizationError as err:
+            _note_user_line(err)
+            raise
+        return _Compiled(jaxpr, consts, box[0], box[0] == _LEAF_TREE, None)
+
+    def __call__(self, *args):
+        if not self.static_argnums and all(type(a) is np.ndarray for a in args):
+            compiled = self._fast.get(tuple((a.shape, a.dtype) for a in args))
+            if compiled is not None:
+                self.hits += 1
+                outs = compiled.executable(*compiled.consts, *args)
+                return outs[0] if compiled.single_output else tree_unflatten(compiled.out_tree, outs)
+        static, dyn = self._split(args)
+        leaves, in_tree = tree_flatten(dyn)
+        if any(isinstance(x, Tracer) for x in leaves):
+            compiled = self._trace(static, leaves, in_tree)
+            outs = jit_p.bind(*compiled.consts, *leaves, jaxpr=compiled.jaxpr,
+                              name=getattr(self.fun, "__name__", "f"), backend=self.backend)
+            return tree_unflatten(compiled.out_tree, outs)
+        leaves = [x if isinstance(x, np.ndarray) else xnp.asarray(x) for x in leaves]
+        compiled = self._lookup(static, leaves, in_tree)
+        outs = _outputs(compiled.executable(*compiled.consts, *leaves))
+        return tree_unflatten(compiled.out_tree, outs)
+
+    def _lookup(self, static, leaves, in_tree) -> _Compiled:
+        key = (in_tree, tuple((x.shape, x.dtype) for x in leaves), static)
+        compiled = self._cache.get(key)
+        if compiled is None:
+            self.misses += 1
+            compiled = self._trace(static, leaves, in_tree)
+            compiled.executable = compile_jaxpr(compiled.jaxpr, self.backend)
+            self._cache[key] = compiled
+            if not static and in_tree == tree_flatten(tuple(leaves))[1]:
+                self._fast[key[1]] = compiled
+        else:
+            self.hits += 1
+        return compiled
+
+    def lower(self, *args) -> Lowered:
+        """The traced Jaxpr and, on the Numba backend, its fusion groups and kernel source."""
+        static, dyn = self._split(args)
+        leaves, in_tree = tree_flatten(dyn)
+        leaves = [xnp.asarray(x) for x in leaves]
+        compiled = self._lookup(static, leaves, in_tree)
+        return Lowered(compiled.jaxpr, self.backend, compiled.executable)
+
+
+_LEAF_TREE = tree_flatten(0)[1]
+
+
+def _note_user_line(err: Exception) -> None:
+    """Point a tracing error at the line of user code that caused it."""
+    import os
+    import traceback
+    package = os.path.dirname(os.path.abspath(__file__))
+    frames = [f for f in traceback.extract_tb(err.__traceback__)
+              if not os.path.abspath(f.filename).startswith(package)]
+    if frames:
+        f = frames[-1]
+        err.add_note(f"while tracing for jit, at {f.filename}:{f.lineno}: {f.line}")

@@ -1,0 +1,42 @@
+"""Backends turn a Jaxpr into an executable: callable(*arrays) -> list of arrays.
+
+`compile_jaxpr(jaxpr, backend)` memoises per Jaxpr object; backends register a compiler in
+numbax.interpreters.jit_call.compilers. The Numba backend is imported lazily.
+"""
+from __future__ import annotations
+
+import weakref
+
+from ..core.ir import Jaxpr
+from ..interpreters import jit_call
+from .interpreter import run_jaxpr
+
+BACKENDS = ("numba", "interpreter")
+_executables: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _compile_interpreter(jaxpr: Jaxpr):
+    return lambda *args: run_jaxpr(jaxpr, (), args)
+
+
+def _compile_numba(jaxpr: Jaxpr):
+    from .numba.executable import compile_executable
+    return compile_executable(jaxpr)
+
+
+_COMPILERS = {"interpreter": _compile_interpreter, "numba": _compile_numba}
+
+
+def compile_jaxpr(jaxpr: Jaxpr, backend: str):
+    """The executable for jaxpr (no constvars) on backend, compiled once per Jaxpr object."""
+    per_jaxpr = _executables.setdefault(jaxpr, {})
+    exe = per_jaxpr.get(backend)
+    if exe is None:
+        if backend not in _COMPILERS:
+            raise ValueError(f"unknown backend {backend!r}; expected one of {BACKENDS}")
+        exe = per_jaxpr[backend] = _COMPILERS[backend](jaxpr)
+    return exe
+
+
+for _name in BACKENDS:
+    jit_call.compilers[_name] = lambda jaxpr, _name=_name: compile_jaxpr(jaxpr, _name)
