@@ -1,0 +1,198 @@
+"""Generate the source of one Numba loop kernel per fusion group.
+
+The source names everything by position (a0.. inputs, o0.. outputs, t0.. temporaries), so
+two groups with the same shape of computation produce the same text and share a kernel:
+the text is the cache key. Kernels never capture Python objects; constants are written
+inline with their dtype.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...core.ir import Literal, Var
+from ..fusion import FusionGroup
+
+
+def _np_type(dtype: np.dtype) -> str:
+    return f"np.{np.dtype(dtype).name}"
+
+
+def _literal(val, dtype: np.dtype) -> str:
+    v = np.asarray(val).item()
+    if isinstance(v, float):
+        text = "np.inf" if v == np.inf else "-np.inf" if v == -np.inf else \
+            "np.nan" if v != v else repr(v)
+    else:
+        text = repr(v)
+    return f"{_np_type(dtype)}({text})"
+
+
+# Scalar expression templates per primitive; {0}, {1}, {2} are operands, {d} the output dtype.
+_EXPR = {
+    "neg": "-{0}", "abs": "abs({0})", "sign": "np.sign({0})", "exp": "np.exp({0})",
+    "log": "np.log({0})", "log1p": "np.log1p({0})", "expm1": "np.expm1({0})",
+    "sin": "np.sin({0})", "cos": "np.cos({0})", "tan": "np.tan({0})", "tanh": "np.tanh({0})",
+    "sqrt": "np.sqrt({0})", "rsqrt": "{d}(1) / np.sqrt({0})",
+    "logistic": "{d}(1) / ({d}(1) + np.exp(-{0}))",
+    "add": "{0} + {1}", "sub": "{0} - {1}", "mul": "{0} * {1}", "div": "{0} / {1}",
+    "pow": "{0} ** {1}", "max": "np.maximum({0}, {1})", "min": "np.minimum({0}, {1})",
+    "lt": "{0} < {1}", "le": "{0} <= {1}", "gt": "{0} > {1}", "ge": "{0} >= {1}",
+    "eq": "{0} == {1}", "ne": "{0} != {1}", "and": "{0} and {1}", "or": "{0} or {1}",
+    "not": "not {0}", "select": "{1} if {0} else {2}", "stop_gradient": "{0}",
+    "broadcast_in_dim": "{0}",
+}
+
+
+def _expr(eqn, operands: list[str]) -> str:
+    name = eqn.primitive.name
+    out_dtype = eqn.outputs[0].aval.dtype
+    d = _np_type(out_dtype)
+    if name == "integer_pow":
+        y = eqn.params["y"]
+        if y == 0:
+            return f"{d}(1)"
+        prod = " * ".join([operands[0]] * abs(y))
+        return f"{d}(1) / ({prod})" if y < 0 else f"({prod})"
+    if name == "convert_element_type":
+        return f"{operands[0]} != 0" if out_dtype == np.bool_ else f"{d}({operands[0]})"
+    if name == "full":
+        return _literal(eqn.params["fill_value"], out_dtype)
+    return _EXPR[name].format(*operands, d=d)
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """How a kernel reads one input: at every element ('full'), once ('scalar'), or through a
+    broadcast view of the iteration shape ('view'). `expand` is the shape the value is
+    reshaped to before broadcasting to the iteration shape."""
+
+    var: Var
+    kind: str
+    expand: tuple[int, ...]
+
+
+@dataclass
+class KernelPlan:
+    source: str
+    inputs: list[InputSpec]
+    nd: bool                        # nested loops over broadcast views, else one flat loop
+    reduce_axes: int                # trailing axes reduced (0: no reduction)
+    reduce_op: str | None
+
+
+_REDUCE = {"reduce_sum": ("acc = acc + {v}", "0"), "reduce_max": ("acc = np.maximum(acc, {v})", "-inf"),
+           "reduce_min": ("acc = np.minimum(acc, {v})", "inf")}
+
+
+def _reduce_init(op: str, dtype: np.dtype) -> str:
+    init = _REDUCE[op][1]
+    if init == "0":
+        return f"{_np_type(dtype)}(0)"
+    if dtype.kind == "f":
+        return f"{_np_type(dtype)}({'-' if init.startswith('-') else ''}np.inf)"
+    info = np.iinfo(dtype) if dtype.kind in "iu" else None
+    if info is None:
+        return "False" if init.startswith("-") else "True"
+    return f"{_np_type(dtype)}({info.min if init.startswith('-') else info.max})"
+
+
+def plan_kernel(group: FusionGroup) -> KernelPlan:
+    shape = group.shape
+    ndim = len(shape)
+    specs: dict[tuple, InputSpec] = {}
+    order: list[tuple] = []
+
+    def input_name(x: Var, expand: tuple[int, ...]) -> str:
+        key = (x, expand)
+        if key not in specs:
+            size = int(np.prod(expand, dtype=np.int64))
+            kind = "full" if expand == shape else "scalar" if size == 1 else "view"
+            specs[key] = InputSpec(x, kind, expand)
+            order.append(key)
+        return f"v{order.index(key)}"
+
+    names: dict[Var, str] = {}
+    body: list[str] = []
+    for k, eqn in enumerate(group.eqns):
+        operands = []
+        for x in eqn.inputs:
+            if isinstance(x, Literal):
+                operands.append(_literal(x.val, x.aval.dtype))
+            elif x in names:
+                operands.append(names[x])
+            else:
+                if eqn.primitive.name == "broadcast_in_dim":
+                    expand = [1] * ndim
+                    for i, dim in enumerate(eqn.params["broadcast_dimensions"]):
+                        expand[dim] = x.aval.shape[i]
+                    expand = tuple(expand)
+                else:
+                    expand = (1,) * (ndim - x.aval.ndim) + x.aval.shape
+                operands.append(input_name(x, expand))
+        names[eqn.outputs[0]] = f"t{k}"
+        body.append(f"t{k} = {_np_type(eqn.outputs[0].aval.dtype)}({_expr(eqn, operands)})")
+
+    inputs = [specs[k] for k in order]
+    nd = any(s.kind == "view" for s in inputs)
+    red = group.reduction
+    reduce_axes = len(red.params["axes"]) if red is not None else 0
+    outer = ndim - reduce_axes
+
+    params = [f"a{i}" for i in range(len(inputs))] + [f"o{i}" for i in range(len(group.outputs))]
+    if red is not None:
+        params.append("r0")
+    params += ["shape", "start", "stop"]
+    lines = [f"def kernel({', '.join(params)}):"]
+    for i, s in enumerate(inputs):
+        if s.kind == "scalar":
+            lines.append(f"    v{i} = a{i}[0]")
+
+    def loads(index: str) -> list[str]:
+        return [f"v{i} = a{i}[{index}]" for i, s in enumerate(inputs) if s.kind != "scalar"]
+
+    def stores(index: str) -> list[str]:
+        return [f"o{j}[{index}] = {names[v]}" for j, v in enumerate(group.outputs)
+                if v in names]
+
+    step = None
+    if red is not None:
+        step = _REDUCE[red.primitive.name][0].format(v=names[red.inputs[0]])
+        init = _reduce_init(red.primitive.name, red.outputs[0].aval.dtype)
+
+    if not nd:
+        # One flat loop over C-contiguous raveled arrays; reductions reduce rows of length inner.
+        inner = " * ".join(f"shape[{i}]" for i in range(outer, ndim)) or "1"
+        if red is None:
+            lines += ["    for i in range(start, stop):"]
+            lines += [f"        {s}" for s in loads("i") + body + stores("i")]
+        elif outer == 0:
+            lines += [f"    acc = {init}", "    for i in range(start, stop):"]
+            lines += [f"        {s}" for s in loads("i") + body + stores("i") + [step]]
+            lines += ["    r0[0] = acc"]
+        else:
+            lines += [f"    inner = {inner}", "    for r in range(start, stop):",
+                      f"        acc = {init}", "        for j in range(inner):",
+                      "            i = r * inner + j"]
+            lines += [f"            {s}" for s in loads("i") + body + stores("i") + [step]]
+            lines += ["        r0[r] = acc"]
+    else:
+        idx = [f"i{d}" for d in range(ndim)]
+        full_index = ", ".join(idx)
+        ind = "    "
+        if red is not None and outer == 0:
+            lines.append(f"{ind}acc = {init}")
+        for d in range(ndim):
+            rng = "range(start, stop)" if d == 0 else f"range(shape[{d}])"
+            if red is not None and d == outer and outer > 0:
+                lines.append(f"{ind}acc = {init}")
+            lines.append(f"{ind}for i{d} in {rng}:")
+            ind += "    "
+        lines += [f"{ind}{s}" for s in loads(full_index) + body + stores(full_index)
+                  + ([step] if step else [])]
+        if red is not None:
+            out_index = ", ".join(idx[:outer]) if outer else "0"
+            lines.append(f"{'    ' * (outer + 1)}r0[{out_index}] = acc")
+    return KernelPlan("\n".join(lines) + "\n", inputs, nd, reduce_axes,
+                      red.primitive.name if red is not None else None)

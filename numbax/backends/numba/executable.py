@@ -1,0 +1,206 @@
+"""The Numba backend's executable: a generated straight-line Python function that calls one
+compiled kernel per fusion group and NumPy for the unfused equations between them."""
+from __future__ import annotations
+
+import functools
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from ...core.ir import Eqn, Jaxpr, Literal, Var
+from ...core.primitives import impl_rules, lookup
+from ..fusion import FusionGroup, partition
+from .codegen import KernelPlan, plan_kernel
+from .kernels import get_kernel
+
+# Measured on the 2-core development machine (python -m numbax.bench): below about 2^17
+# elements, handing half the loop to a second thread costs more than it saves.
+PARALLEL_THRESHOLD = int(os.environ.get("NUMBAX_PARALLEL_THRESHOLD", 1 << 17))
+NUM_THREADS = min(2, os.cpu_count() or 1)
+_pool: ThreadPoolExecutor | None = None
+
+# Call-like primitives whose body simply runs here: inlining them lets fusion cross them.
+_INLINE = ("jit", "checkpoint", "custom_jvp_call", "custom_vjp_call")
+_BODY_PARAM = {"jit": "jaxpr", "checkpoint": "jaxpr", "custom_jvp_call": "call_jaxpr",
+               "custom_vjp_call": "call_jaxpr"}
+
+
+def _second_thread() -> ThreadPoolExecutor:
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=NUM_THREADS - 1, thread_name_prefix="numbax")
+    return _pool
+
+
+def inline_calls(jaxpr: Jaxpr) -> Jaxpr:
+    """Replace call equations (nested jit, checkpoint, custom rules) by their bodies."""
+    if not any(e.primitive.name in _INLINE for e in jaxpr.eqns):
+        return jaxpr
+    eqns: list[Eqn] = []
+
+    def emit(body: Jaxpr, env: dict) -> list:
+        read = lambda x: x if isinstance(x, Literal) else env[x]  # noqa: E731
+        for e in body.eqns:
+            ins = [read(x) for x in e.inputs]
+            if e.primitive.name in _INLINE:
+                sub = e.params[_BODY_PARAM[e.primitive.name]]
+                outs = emit(sub, dict(zip(sub.invars, ins)))
+                env.update(zip(e.outputs, outs))
+                continue
+            outs = [Var(v.aval) for v in e.outputs]
+            eqns.append(Eqn(e.primitive, ins, outs, e.params))
+            env.update(zip(e.outputs, outs))
+        return [read(x) for x in body.outvars]
+
+    env = {v: v for v in jaxpr.constvars + jaxpr.invars}
+    outvars = emit(jaxpr, env)
+    return Jaxpr(jaxpr.constvars, jaxpr.invars, eqns, outvars)
+
+
+class GroupRunner:
+    """Prepares a group's operands, allocates its outputs in NumPy (which maps large blocks
+    to huge pages) and runs its kernel, splitting the outer loop over two threads when the
+    group is large enough."""
+
+    def __init__(self, group: FusionGroup, plan: KernelPlan, kernel):
+        self.group, self.plan, self.kernel = group, plan, kernel
+        shape = group.shape
+        self.shape = tuple(int(d) for d in shape)
+        self.size = int(np.prod(shape, dtype=np.int64))
+        red = group.reduction
+        outer = len(shape) - plan.reduce_axes
+        self.red_var = red.outputs[0] if red is not None else None
+        self.red_dtype = red.outputs[0].aval.dtype if red is not None else None
+        self.red_shape = self.shape[:outer]
+        self.full_reduce = red is not None and outer == 0
+        self.out_specs = [(v, v.aval.dtype) for v in group.outputs if v is not self.red_var]
+        if plan.nd:
+            self.extent = self.shape[0] if shape else 1
+        elif red is not None and outer > 0:
+            self.extent = int(np.prod(self.red_shape, dtype=np.int64))
+        else:
+            self.extent = self.size
+
+    def _prepare(self, vals) -> list:
+        args = []
+        for v, spec in zip(vals, self.plan.inputs):
+            v = np.asarray(v)
+            if spec.kind == "scalar":
+                args.append(v.reshape(1))
+            elif spec.kind == "view":
+                args.append(np.broadcast_to(v.reshape(spec.expand), self.shape))
+            elif self.plan.nd:
+                args.append(v)
+            else:
+                args.append(np.ascontiguousarray(v).reshape(-1))
+        return args
+
+    def __call__(self, *vals) -> list:
+        args = self._prepare(vals)
+        outs = {v: np.empty(self.shape, dtype) for v, dtype in self.out_specs}
+        views = [o if self.plan.nd else o.reshape(-1) for o in outs.values()]
+        n, shape = self.extent, self.shape
+        split = NUM_THREADS > 1 and self.size >= PARALLEL_THRESHOLD and n >= 2
+        if self.red_var is None:
+            self._run(args + views, n, split)
+        elif self.full_reduce:
+            partial = np.empty(2, self.red_dtype)
+            if split:
+                mid = n // 2
+                future = _second_thread().submit(self.kernel, *args, *views, partial[1:],
+                                                 shape, mid, n)
+                self.kernel(*args, *views, partial[:1], shape, 0, mid)
+                future.result()
+                red = self._combine(partial)
+            else:
+                self.kernel(*args, *views, partial[:1], shape, 0, n)
+                red = partial[0]
+            outs[self.red_var] = np.asarray(red, self.red_dtype).reshape(())
+        else:
+            red = np.empty(self.red_shape, self.red_dtype)
+            self._run(args + views + [red if self.plan.nd else red.reshape(-1)], n, split)
+            outs[self.red_var] = red
+        return [outs[v] for v in self.group.outputs]
+
+    def _run(self, args, n, split):
+        if split:
+            mid = n // 2
+            future = _second_thread().submit(self.kernel, *args, self.shape, mid, n)
+            self.kernel(*args, self.shape, 0, mid)
+            future.result()
+        else:
+            self.kernel(*args, self.shape, 0, n)
+
+    def _combine(self, partial):
+        op = self.plan.reduce_op
+        return partial.sum() if op == "reduce_sum" else partial.max() if op == "reduce_max" \
+            else partial.min()
+
+
+class Executable:
+    """Runs a Jaxpr: fused groups through kernels, other equations through NumPy."""
+
+    def __init__(self, jaxpr: Jaxpr):
+        self.jaxpr = inline_calls(jaxpr)
+        self.items = partition(self.jaxpr)
+        self.groups = [g for g in self.items if isinstance(g, FusionGroup)]
+        self.runners: list[GroupRunner] = []
+        self.kernel_sources: list[str] = []
+        self.run = self._generate()
+
+    def __call__(self, *args) -> list:
+        return self.run(*args)
+
+    def _generate(self):
+        names: dict[Var, str] = {}
+        namespace: dict = {}
+        lines: list[str] = []
+
+        def name(x) -> str:
+            if isinstance(x, Literal):
+                key = f"c{len(namespace)}"
+                namespace[key] = x.val
+                return key
+            if x not in names:
+                names[x] = f"x{len(names)}"
+            return names[x]
+
+        params = [name(v) for v in self.jaxpr.constvars + self.jaxpr.invars]
+        for item in self.items:
+            if isinstance(item, FusionGroup) and item.worth_a_kernel:
+                plan = plan_kernel(item)
+                runner = GroupRunner(item, plan, get_kernel(plan.source))
+                self.runners.append(runner)
+                self.kernel_sources.append(plan.source)
+                key = f"g{len(self.runners) - 1}"
+                namespace[key] = runner
+                outs = ", ".join(name(v) for v in item.outputs)
+                lines.append(f"{outs}{',' if len(item.outputs) == 1 else ''} = "
+                             f"{key}({', '.join(name(s.var) for s in plan.inputs)})")
+                continue
+            for eqn in ([item] if isinstance(item, Eqn) else item.eqns):
+                rule = lookup(impl_rules, eqn.primitive, "NumPy evaluation")
+                key = f"e{len(namespace)}"
+                namespace[key] = functools.partial(rule, **eqn.params) if eqn.params else rule
+                outs = ", ".join(name(v) for v in eqn.outputs)
+                lines.append(f"{outs}{',' if len(eqn.outputs) == 1 else ''} = "
+                             f"{key}({', '.join(name(x) for x in eqn.inputs)})")
+        ret = ", ".join(name(x) for x in self.jaxpr.outvars)
+        source = f"def run({', '.join(params)}):\n" + "".join(f"    {s}\n" for s in lines)
+        source += f"    return [{ret}]\n"
+        self.source = source
+        exec(compile(source, "<numbax executable>", "exec"), namespace)  # noqa: S102
+        return namespace["run"]
+
+    def describe(self) -> str:
+        parts = [f"fusion groups ({len(self.runners)} kernels):"]
+        parts += [f"  {g}" for g in self.groups]
+        for i, src in enumerate(self.kernel_sources):
+            parts.append(f"kernel {i}:\n{src}")
+        parts.append(f"executable:\n{self.source}")
+        return "\n".join(parts)
+
+
+def compile_executable(jaxpr: Jaxpr) -> Executable:
+    return Executable(jaxpr)

@@ -1,0 +1,85 @@
+"""Compile kernel source with Numba, cached in memory by source text and on disk.
+
+On disk, each kernel's source is written once to `<cache dir>/k_<hash>.py` and imported from
+there, so Numba's own cache (cache=True) can index it by file: a new process that runs a
+program it has seen loads machine code instead of compiling. The cache folder is
+$NUMBAX_CACHE_DIR, or ~/.cache/numbax. An unusable cache folder falls back to compiling in
+memory with a warning.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+
+import numba
+
+_HEADER = "import numpy as np\n\n\n"
+_memory: dict[str, object] = {}
+stats = {"memory_hits": 0, "kernels_created": 0, "disk_fallbacks": 0}
+_disk_ok: bool | None = None
+
+
+def cache_dir() -> Path:
+    env = os.environ.get("NUMBAX_CACHE_DIR")
+    return Path(env) if env else Path.home() / ".cache" / "numbax"
+
+
+def _jit(fn, cache: bool):
+    # error_model="numpy": 1/0 gives inf as in NumPy instead of raising ZeroDivisionError.
+    return numba.njit(nogil=True, cache=cache, error_model="numpy")(fn)
+
+
+def _from_file(key: str, source: str):
+    folder = cache_dir() / f"numba-{numba.__version__}"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"k_{key}.py"
+    text = _HEADER + source
+    if not path.exists() or path.read_text() != text:
+        # Write atomically: concurrent processes may race to create the same kernel.
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    name = f"numbax_kernel_{key}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    # Registered by name: Numba's disk cache re-imports the kernel's module when loading.
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return _jit(module.kernel, cache=True)
+
+
+def _in_memory(source: str):
+    namespace: dict = {}
+    exec(compile(_HEADER + source, "<numbax kernel>", "exec"), namespace)  # noqa: S102
+    return _jit(namespace["kernel"], cache=False)
+
+
+def get_kernel(source: str):
+    """The compiled kernel for this source (shared by every group with the same text)."""
+    global _disk_ok
+    key = hashlib.sha1(source.encode()).hexdigest()[:24]
+    kernel = _memory.get(key)
+    if kernel is not None:
+        stats["memory_hits"] += 1
+        return kernel
+    stats["kernels_created"] += 1
+    kernel = None
+    if _disk_ok is not False:
+        try:
+            kernel = _from_file(key, source)
+            _disk_ok = True
+        except (OSError, ImportError, SyntaxError) as err:
+            _disk_ok = False
+            stats["disk_fallbacks"] += 1
+            warnings.warn(f"numbax: kernel cache folder {cache_dir()} is unusable ({err}); "
+                          "compiling in memory instead", RuntimeWarning, stacklevel=2)
+    if kernel is None:
+        kernel = _in_memory(source)
+    _memory[key] = kernel
+    return kernel
