@@ -471,6 +471,7 @@ class _Compiled:
     out_tree: object
     single_output: bool
     executable: Callable | None
+    lowered_executable: object = None
 
 
 @dataclass
@@ -590,7 +591,9 @@ class jit:  # noqa: N801 (JAX's name)
         if compiled is None:
             self.misses += 1
             compiled = self._trace(static, leaves, in_tree)
-            compiled.executable = compile_jaxpr(compiled.jaxpr, self.backend)
+            exe = compile_jaxpr(compiled.jaxpr, self.backend)
+            compiled.executable = getattr(exe, "run", exe)
+            compiled.lowered_executable = exe
             self._cache[key] = compiled
             if not static and in_tree == tree_flatten(tuple(leaves))[1]:
                 self._fast[key[1]] = compiled
@@ -604,7 +607,7 @@ class jit:  # noqa: N801 (JAX's name)
         leaves, in_tree = tree_flatten(dyn)
         leaves = [xnp.asarray(x) for x in leaves]
         compiled = self._lookup(static, leaves, in_tree)
-        return Lowered(compiled.jaxpr, self.backend, compiled.executable)
+        return Lowered(compiled.jaxpr, self.backend, compiled.lowered_executable)
 
 
 _LEAF_TREE = tree_flatten(0)[1]

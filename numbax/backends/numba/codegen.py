@@ -78,6 +78,7 @@ class KernelPlan:
     source: str
     inputs: list[InputSpec]
     nd: bool                        # nested loops over broadcast views, else one flat loop
+    uses_shape: bool                # the kernel takes the iteration shape as an argument
     reduce_axes: int                # trailing axes reduced (0: no reduction)
     reduce_op: str | None
 
@@ -140,14 +141,22 @@ def plan_kernel(group: FusionGroup) -> KernelPlan:
     reduce_axes = len(red.params["axes"]) if red is not None else 0
     outer = ndim - reduce_axes
 
-    params = [f"a{i}" for i in range(len(inputs))] + [f"o{i}" for i in range(len(group.outputs))]
+    n_out = sum(1 for v in group.outputs if v in names)
+    params = [f"a{i}" for i in range(len(inputs))] + [f"o{i}" for i in range(n_out)]
     if red is not None:
         params.append("r0")
-    params += ["shape", "start", "stop"]
+    uses_shape = nd or (red is not None and outer > 0)
+    params += (["shape"] if uses_shape else []) + ["start", "stop"]
     lines = [f"def kernel({', '.join(params)}):"]
+    if not nd:
+        # Flat loops take arrays of any rank: ravel is a free view of C-contiguous data.
+        lines += [f"    a{i} = a{i}.ravel()" for i in range(len(inputs))]
+        lines += [f"    o{j} = o{j}.ravel()" for j in range(n_out)]
+        if red is not None and outer > 0:
+            lines.append("    r0 = r0.ravel()")
     for i, s in enumerate(inputs):
         if s.kind == "scalar":
-            lines.append(f"    v{i} = a{i}[0]")
+            lines.append(f"    v{i} = a{i}.ravel()[0]" if nd else f"    v{i} = a{i}[0]")
 
     def loads(index: str) -> list[str]:
         return [f"v{i} = a{i}[{index}]" for i, s in enumerate(inputs) if s.kind != "scalar"]
@@ -194,5 +203,5 @@ def plan_kernel(group: FusionGroup) -> KernelPlan:
         if red is not None:
             out_index = ", ".join(idx[:outer]) if outer else "0"
             lines.append(f"{'    ' * (outer + 1)}r0[{out_index}] = acc")
-    return KernelPlan("\n".join(lines) + "\n", inputs, nd, reduce_axes,
+    return KernelPlan("\n".join(lines) + "\n", inputs, nd, uses_shape, reduce_axes,
                       red.primitive.name if red is not None else None)

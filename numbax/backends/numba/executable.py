@@ -85,52 +85,57 @@ class GroupRunner:
     def _prepare(self, vals) -> list:
         args = []
         for v, spec in zip(vals, self.plan.inputs):
-            v = np.asarray(v)
-            if spec.kind == "scalar":
-                args.append(v.reshape(1))
-            elif spec.kind == "view":
-                args.append(np.broadcast_to(v.reshape(spec.expand), self.shape))
-            elif self.plan.nd:
-                args.append(v)
-            else:
-                args.append(np.ascontiguousarray(v).reshape(-1))
+            if spec.kind == "view":
+                v = np.broadcast_to(v.reshape(spec.expand), self.shape)
+            elif not self.plan.nd and not v.flags.c_contiguous:
+                v = np.ascontiguousarray(v)
+            args.append(v)
         return args
+
+    @property
+    def inline(self) -> bool:
+        """Whether the executable may call the kernel directly: one flat serial loop."""
+        return not self.plan.nd and not self.full_reduce and not self.split
+
+    @property
+    def split(self) -> bool:
+        return NUM_THREADS > 1 and self.size >= PARALLEL_THRESHOLD and self.extent >= 2
 
     def __call__(self, *vals) -> list:
         args = self._prepare(vals)
         outs = {v: np.empty(self.shape, dtype) for v, dtype in self.out_specs}
-        views = [o if self.plan.nd else o.reshape(-1) for o in outs.values()]
-        n, shape = self.extent, self.shape
-        split = NUM_THREADS > 1 and self.size >= PARALLEL_THRESHOLD and n >= 2
+        views = list(outs.values())
+        n, split = self.extent, self.split
+        shape = (self.shape,) if self.plan.uses_shape else ()
         if self.red_var is None:
-            self._run(args + views, n, split)
+            self._run(args + views + list(shape), n, split)
         elif self.full_reduce:
             partial = np.empty(2, self.red_dtype)
             if split:
                 mid = n // 2
                 future = _second_thread().submit(self.kernel, *args, *views, partial[1:],
-                                                 shape, mid, n)
-                self.kernel(*args, *views, partial[:1], shape, 0, mid)
+                                                 *shape, mid, n)
+                self.kernel(*args, *views, partial[:1], *shape, 0, mid)
                 future.result()
                 red = self._combine(partial)
             else:
-                self.kernel(*args, *views, partial[:1], shape, 0, n)
+                self.kernel(*args, *views, partial[:1], *shape, 0, n)
                 red = partial[0]
             outs[self.red_var] = np.asarray(red, self.red_dtype).reshape(())
         else:
             red = np.empty(self.red_shape, self.red_dtype)
-            self._run(args + views + [red if self.plan.nd else red.reshape(-1)], n, split)
+            self._run(args + views + [red] + list(shape), n, split)
             outs[self.red_var] = red
         return [outs[v] for v in self.group.outputs]
 
     def _run(self, args, n, split):
         if split:
             mid = n // 2
-            future = _second_thread().submit(self.kernel, *args, self.shape, mid, n)
-            self.kernel(*args, self.shape, 0, mid)
+            future = _second_thread().submit(self.kernel, *args, mid, n)
+            self.kernel(*args, 0, mid)
             future.result()
         else:
-            self.kernel(*args, self.shape, 0, n)
+            self.kernel(*args, 0, n)
 
     def _combine(self, partial):
         op = self.plan.reduce_op
@@ -174,10 +179,13 @@ class Executable:
                 self.runners.append(runner)
                 self.kernel_sources.append(plan.source)
                 key = f"g{len(self.runners) - 1}"
+                ins = ", ".join(name(s.var) for s in plan.inputs)
+                if runner.inline and all(s.kind != "view" for s in plan.inputs):
+                    lines += self._inline_call(runner, key, ins, name, namespace)
+                    continue
                 namespace[key] = runner
                 outs = ", ".join(name(v) for v in item.outputs)
-                lines.append(f"{outs}{',' if len(item.outputs) == 1 else ''} = "
-                             f"{key}({', '.join(name(s.var) for s in plan.inputs)})")
+                lines.append(f"{outs}{',' if len(item.outputs) == 1 else ''} = {key}({ins})")
                 continue
             for eqn in ([item] if isinstance(item, Eqn) else item.eqns):
                 rule = lookup(impl_rules, eqn.primitive, "NumPy evaluation")
@@ -192,6 +200,23 @@ class Executable:
         self.source = source
         exec(compile(source, "<numbax executable>", "exec"), namespace)  # noqa: S102
         return namespace["run"]
+
+    @staticmethod
+    def _inline_call(runner: GroupRunner, key: str, ins: str, name, namespace) -> list[str]:
+        """Straight-line allocation and kernel call for a small flat group."""
+        namespace[f"{key}k"], namespace["empty"] = runner.kernel, np.empty
+        lines, args = [], []
+        for v, dtype in runner.out_specs:
+            namespace[f"{key}d{name(v)}"] = dtype
+            lines.append(f"{name(v)} = empty({runner.shape}, {key}d{name(v)})")
+            args.append(name(v))
+        if runner.red_var is not None:
+            red = name(runner.red_var)
+            namespace[f"{key}r"] = runner.red_dtype
+            lines.append(f"{red} = empty({runner.red_shape}, {key}r)")
+            args += [red, repr(runner.shape)]
+        lines.append(f"{key}k({', '.join(filter(None, [ins] + args))}, 0, {runner.extent})")
+        return lines
 
     def describe(self) -> str:
         parts = [f"fusion groups ({len(self.runners)} kernels):"]
