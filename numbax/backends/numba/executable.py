@@ -173,7 +173,9 @@ class Executable:
 
         params = [name(v) for v in self.jaxpr.constvars + self.jaxpr.invars]
         for item in self.items:
-            if isinstance(item, FusionGroup) and item.worth_a_kernel:
+            # A kernel for a handful of scalars costs a compile and saves nothing.
+            if isinstance(item, FusionGroup) and item.worth_a_kernel and np.prod(
+                    item.shape, dtype=np.int64) > 1:
                 plan = plan_kernel(item)
                 runner = GroupRunner(item, plan, get_kernel(plan.source))
                 self.runners.append(runner)
