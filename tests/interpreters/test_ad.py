@@ -366,9 +366,6 @@ def test_logaddexp_gradient_is_softmax_weight_and_stable_at_extremes():
     np.testing.assert_allclose(gx + gy, np.ones(3))
 
 
-@pytest.mark.xfail(strict=True, reason="numbax.numpy.logaddexp is differentiated through "
-                   "max(x, y) and abs(x - y), whose kinks at x == y cancel in the value but not "
-                   "in the derivatives: the Hessian there comes out 0 (JAX uses a custom_jvp)")
 def test_logaddexp_second_derivative_is_exact_where_arguments_are_equal():
     h = nb.hessian(lambda v: xnp.logaddexp(v[0], v[1]))(np.array([0.3, 0.3]))
     np.testing.assert_allclose(h, [[0.25, -0.25], [-0.25, 0.25]])
