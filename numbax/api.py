@@ -550,11 +550,11 @@ class jit:  # noqa: N801 (JAX's name)
 
     def _trace(self, static, dyn_leaves, in_tree) -> _Compiled:
         def flat(*leaves):
-            dyn = iter(tree_unflatten(in_tree, leaves))
-            statics = dict(static)
-            n = len(static) + len(in_tree.children)
-            full = [statics[i] if i in statics else next(dyn) for i in range(n)]
-            out_leaves, out_tree = tree_flatten(self.fun(*full))
+            dyn_args, kwargs = tree_unflatten(in_tree, leaves)
+            dyn, statics = iter(dyn_args), dict(static)
+            full = [statics[i] if i in statics else next(dyn)
+                    for i in range(len(static) + len(dyn_args))]
+            out_leaves, out_tree = tree_flatten(self.fun(*full, **kwargs))
             box.append(out_tree)
             return out_leaves
 
@@ -566,15 +566,15 @@ class jit:  # noqa: N801 (JAX's name)
             raise
         return _Compiled(jaxpr, consts, box[0], box[0] == _LEAF_TREE, None)
 
-    def __call__(self, *args):
-        if not self.static_argnums and all(type(a) is np.ndarray for a in args):
+    def __call__(self, *args, **kwargs):
+        if not self.static_argnums and not kwargs and all(type(a) is np.ndarray for a in args):
             compiled = self._fast.get(tuple((a.shape, a.dtype) for a in args))
             if compiled is not None:
                 self.hits += 1
                 outs = compiled.executable(*compiled.consts, *args)
                 return outs[0] if compiled.single_output else tree_unflatten(compiled.out_tree, outs)
         static, dyn = self._split(args)
-        leaves, in_tree = tree_flatten(dyn)
+        leaves, in_tree = tree_flatten((dyn, kwargs))
         if any(isinstance(x, Tracer) for x in leaves):
             compiled = self._trace(static, leaves, in_tree)
             outs = jit_p.bind(*compiled.consts, *leaves, jaxpr=compiled.jaxpr,
@@ -595,16 +595,16 @@ class jit:  # noqa: N801 (JAX's name)
             compiled.executable = getattr(exe, "run", exe)
             compiled.lowered_executable = exe
             self._cache[key] = compiled
-            if not static and in_tree == tree_flatten(tuple(leaves))[1]:
+            if not static and in_tree == tree_flatten((tuple(leaves), {}))[1]:
                 self._fast[key[1]] = compiled
         else:
             self.hits += 1
         return compiled
 
-    def lower(self, *args) -> Lowered:
+    def lower(self, *args, **kwargs) -> Lowered:
         """The traced Jaxpr and, on the Numba backend, its fusion groups and kernel source."""
         static, dyn = self._split(args)
-        leaves, in_tree = tree_flatten(dyn)
+        leaves, in_tree = tree_flatten((dyn, kwargs))
         leaves = [xnp.asarray(x) for x in leaves]
         compiled = self._lookup(static, leaves, in_tree)
         return Lowered(compiled.jaxpr, self.backend, compiled.lowered_executable)

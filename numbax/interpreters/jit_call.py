@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import weakref
 
+import numpy as np
+
 from ..core.ir import Jaxpr, eval_jaxpr
 from ..core.primitives import Primitive, abstract_eval_rules, impl_rules
 from . import ad, batching
@@ -27,7 +29,8 @@ def _abstract_eval(*avals, jaxpr: Jaxpr, name: str, backend: str):
 
 
 def _impl(*args, jaxpr: Jaxpr, name: str, backend: str):
-    return compilers[backend](jaxpr)(*args)
+    # Transformations hand over Python and NumPy scalars too; executables take arrays.
+    return compilers[backend](jaxpr)(*[np.asarray(a) for a in args])
 
 
 abstract_eval_rules[jit_p] = _abstract_eval

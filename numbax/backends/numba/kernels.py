@@ -51,7 +51,31 @@ def _from_file(key: str, source: str):
     # Registered by name: Numba's disk cache re-imports the kernel's module when loading.
     sys.modules[name] = module
     spec.loader.exec_module(module)
-    return _jit(module.kernel, cache=True)
+    return _guard_disk_cache(_jit(module.kernel, cache=True))
+
+
+def _guard_disk_cache(dispatcher):
+    """A corrupt cache file (truncated index, bad pickle) surfaces only when Numba loads or
+    saves an overload at the first call; treat it as a miss and compile in memory."""
+    cache = getattr(dispatcher, "_cache", None)
+    if cache is None:
+        return dispatcher
+    load, save = cache.load_overload, cache.save_overload
+
+    def safe(op, default):
+        def wrapped(*args, **kwargs):
+            try:
+                return op(*args, **kwargs)
+            except Exception as err:  # noqa: BLE001 (any unreadable cache entry)
+                stats["disk_fallbacks"] += 1
+                warnings.warn(f"numbax: kernel cache in {cache_dir()} is unusable ({err!r}); "
+                              "compiling in memory instead", RuntimeWarning, stacklevel=2)
+                return default
+        return wrapped
+
+    cache.load_overload = safe(load, None)
+    cache.save_overload = safe(save, None)
+    return dispatcher
 
 
 def _in_memory(source: str):
