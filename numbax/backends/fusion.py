@@ -77,6 +77,12 @@ def partition(jaxpr: Jaxpr) -> list[Eqn | FusionGroup]:
             shape = eqn.outputs[0].aval.shape
             target = next((g for g in reversed(candidates) if g.reduction is None
                            and g.shape == shape and can_join(g, eqn)), None)
+            if target is None and not candidates:
+                # Independent chains over the same shape (sin(x) * y + tanh(x * y)) share
+                # one loop: join the latest open group when that creates no cycle.
+                target = next((g for g in reversed(items) if isinstance(g, FusionGroup)
+                               and g.reduction is None and g.shape == shape
+                               and can_join(g, eqn)), None)
             if target is None:
                 target = FusionGroup(index, shape)
                 items.append(target)
