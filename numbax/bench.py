@@ -255,7 +255,9 @@ def run_block(builders: dict[str, Callable[[], Callable[[], Any]]], repeats: int
             tm.first_call_s = time.perf_counter() - t0
             if dtype is not None:
                 tm.check = _check(result if post is None else post(result), ref, dtype, rtol)
-            tm.loops, _ = _timer_loops(fn)
+            tm.loops, one = _timer_loops(fn)
+            if tm.loops == 1:  # a call of >= MIN_SAMPLE_S: the calibration call is a sample
+                tm.samples.append(one)
             calls[name] = fn
         except Exception as err:  # a broken method is reported in its cell, never fatal
             tm.error = _error_text(err)
@@ -264,14 +266,14 @@ def run_block(builders: dict[str, Callable[[], Callable[[], Any]]], repeats: int
     gc.disable()
     try:
         for r in range(repeats):
-            for i in range(len(names)):
-                name = names[(i + r) % len(names)]
+            for name in names[r % len(names):] + names[:r % len(names)]:
+                tm = timings[name]
+                if tm.error is not None or len(tm.samples) >= repeats:
+                    continue
                 try:
-                    timings[name].samples.append(_sample(calls[name], timings[name].loops))
+                    tm.samples.append(_sample(calls[name], tm.loops))
                 except Exception as err:
-                    timings[name].error = _error_text(err)
-                    names.remove(name)
-                    break
+                    tm.error = _error_text(err)
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -671,13 +673,12 @@ def format_report(report: dict) -> str:
     out.append(f"numbax-bench: {meta['machine']}; python {meta['python']}, numpy {meta['numpy']}, "
                f"numba {meta['numba']} ({meta['numba_threads']} threads), "
                f"jax {meta['jax'] or 'not installed'}; loadavg at start {meta['loadavg']}")
-    notes: dict[str, str] = {}
+    notes: dict[str, list[str]] = {}  # message -> where it happened
 
-    def note(method: str, tm: dict) -> None:
-        if tm["error"] is not None:
-            notes.setdefault(f"{method}: {tm['error']}", "")
-        elif tm["check"]:
-            notes.setdefault(f"{method}: {tm['check']}", "")
+    def note(method: str, tm: dict, where: str) -> None:
+        text = tm["error"] if tm["error"] is not None else tm["check"]
+        if text:
+            notes.setdefault(f"{method}: {text}", []).append(where)
 
     chains = report.get("chains")
     if chains:
@@ -703,7 +704,7 @@ def format_report(report: dict) -> str:
                 row += " |          " + "".join(f"{_fmt_ratio(to_numbax.get(m)):>7}" for m in others)
                 out.append(row + _contended(c["foreign_cores"]))
                 for m, tm in c["methods"].items():
-                    note(m, tm)
+                    note(m, tm, f"{c['dtype']} N={c['n']:.0e} {c['chain']}")
         # First calls: compile (or disk-cache load) time, at each chain's first size.
         out.append("")
         out.append("First call (includes compiling, or loading numbax's disk cache), at the first size run:")
@@ -730,7 +731,7 @@ def format_report(report: dict) -> str:
                 out.append(f"{row['dtype'] + ' ' + part:<26}" + "".join(
                     f"{_time_cell(row[part][m]):>10}" for m in methods) + _contended(row["foreign_cores"]))
                 for m in methods:
-                    note(f"mlp {part} {m}", row[part][m])
+                    note(m, row[part][m], f"MLP {row['dtype']} {part}")
             out.append(f"{row['dtype'] + ' vg / forward':<26}" + "".join(
                 f"{_fmt_ratio(row['vg_over_forward'].get(m)):>10}" for m in methods))
             base = row["value_and_grad"]["numbax"]["median_s"]
@@ -743,7 +744,7 @@ def format_report(report: dict) -> str:
         out.append(f"== Dispatch: {disp['call']}, time per call{_contended(disp['foreign_cores'])}")
         out.append("  " + "   ".join(f"{k} {_time_cell(v)}" for k, v in disp["methods"].items()))
         for m, tm in disp["methods"].items():
-            note(f"dispatch {m}", tm)
+            note(m, tm, "dispatch")
     comp_rep = report.get("compile")
     if comp_rep:
         cold, warm = comp_rep["cold_cache"], comp_rep["warm_cache"]
@@ -759,11 +760,13 @@ def format_report(report: dict) -> str:
                    f"{w.get('first_call_s', '-')}, float64 program {w.get('new_program_first_call_s', '-')}")
         for name, r in (("compile, empty cache", cold), ("compile, warm cache", warm)):
             if "error" in r:
-                notes.setdefault(f"{name}: {r['error']}", "")
+                notes.setdefault(f"numbax: {r['error']}", []).append(name)
     if notes:
         out.append("")
         out.append("Notes (ERR: the method failed; !: its result disagreed with NumPy):")
-        out.extend(f"  {n}" for n in notes)
+        for text, wheres in notes.items():
+            more = f" and {len(wheres) - 3} more" if len(wheres) > 3 else ""
+            out.append(f"  {text}  [{', '.join(wheres[:3])}{more}]")
     out.append("")
     out.append(f"Total benchmark time {meta['total_s']:.1f}s.")
     return "\n".join(out)

@@ -120,19 +120,22 @@ def jvp_flat(fun: Callable, primals, tangents, instantiate_zeros: bool = True):
     return primals_out, tangents_out
 
 
-def jvp_jaxpr(jaxpr: Jaxpr, nonzeros: list[bool]) -> tuple[Jaxpr, list]:
+def jvp_jaxpr(jaxpr: Jaxpr, nonzeros: list[bool], out_tangents: list[bool] | None = None
+              ) -> tuple[Jaxpr, list]:
     """A Jaxpr computing (primals_out, tangents_out) from (primals_in, nonzero tangents_in).
 
-    Returns (jaxpr, consts) with the consts as leading inputs (see trace_to_subjaxpr).
+    Tangents are returned (instantiated) for the outputs marked in out_tangents, all by
+    default. Returns (jaxpr, consts) with the consts as leading inputs.
     """
     from ..core.ir import eval_jaxpr
     n = len(jaxpr.invars)
+    keep = out_tangents if out_tangents is not None else [True] * len(jaxpr.outvars)
 
     def fun(*args):
         nz = iter(args[n:])
         tangents = [next(nz) if z else Zero(a) for z, a in zip(nonzeros, jaxpr.in_avals)]
         p, t = jvp_flat(lambda *xs: eval_jaxpr(jaxpr, [], xs), args[:n], tangents)
-        return p + t
+        return p + [x for x, k in zip(t, keep) if k]
 
     avals = jaxpr.in_avals + [a for a, z in zip(jaxpr.in_avals, nonzeros) if z]
     return pe.trace_to_subjaxpr(fun, avals)
@@ -666,3 +669,18 @@ def vjp_flat(fun: Callable, primals):
         return [instantiate(c, a) for c, a in zip(cts_in, in_avals)]
 
     return primals_out, vjp_fn
+
+
+def transpose_jaxpr(jaxpr: Jaxpr, undefined) -> tuple[Jaxpr, list]:
+    """A Jaxpr mapping (defined inputs, output cotangents) to the cotangents of the inputs
+    marked undefined (those the body is linear in), instantiated; consts lead its inputs."""
+    defined_avals = [a for a, u in zip(jaxpr.in_avals, undefined) if not u]
+    n_def = len(defined_avals)
+
+    def fun(*args):
+        res, cts = iter(args[:n_def]), args[n_def:]
+        full = [UndefPrimal(a) if u else next(res) for a, u in zip(jaxpr.in_avals, undefined)]
+        cts_in = backward_pass(jaxpr, [], full, list(cts))
+        return [instantiate(c, a) for c, a, u in zip(cts_in, jaxpr.in_avals, undefined) if u]
+
+    return pe.trace_to_subjaxpr(fun, defined_avals + jaxpr.out_avals)

@@ -10,7 +10,7 @@ import weakref
 
 import numpy as np
 
-from ..core.ir import Jaxpr, eval_jaxpr
+from ..core.ir import Jaxpr
 from ..core.primitives import Primitive, abstract_eval_rules, impl_rules
 from . import ad, batching
 from . import partial_eval as pe
@@ -59,36 +59,10 @@ def _jvp(primals, tangents, *, jaxpr, name, backend):
 ad.jvp_rules[jit_p] = _jvp
 
 
-def partial_eval_jaxpr(jaxpr: Jaxpr, in_unknowns: list[bool]):
-    """Split a body into known and unknown Jaxprs by partial evaluation of its trace.
-
-    Returns (known, known_consts, unknown, out_unknowns, num_residuals):
-    known: known_consts + known inputs -> known outputs + residuals;
-    unknown: residuals + unknown inputs -> unknown outputs.
-    """
-    box: dict = {}
-
-    def fun(*known_vals):
-        it = iter(known_vals)
-        pvals = [pe.PartialVal.unknown(a) if uk else pe.PartialVal.known(next(it))
-                 for a, uk in zip(jaxpr.in_avals, in_unknowns)]
-        unknown, pvals_out, residuals = pe.partial_eval_flat(
-            lambda *xs: eval_jaxpr(jaxpr, [], xs), pvals)
-        box["unknown"], box["out_unknowns"] = unknown, [not pv.is_known for pv in pvals_out]
-        box["num_res"] = len(residuals)
-        return [pv.const for pv in pvals_out if pv.is_known] + list(residuals)
-
-    known_avals = [a for a, uk in zip(jaxpr.in_avals, in_unknowns) if not uk]
-    known, known_consts = pe.trace_to_subjaxpr(fun, known_avals)
-    u = box["unknown"]
-    unknown = Jaxpr([], u.constvars + u.invars, u.eqns, u.outvars)
-    return known, known_consts, unknown, box["out_unknowns"], box["num_res"]
-
-
 def _partial_eval(trace, tracers, *, jaxpr, name, backend):
     in_unknowns = tuple(not t.pval.is_known for t in tracers)
     known, kconsts, unknown, out_unknowns, num_res = memoised(
-        "partial_eval", jaxpr, in_unknowns, lambda: partial_eval_jaxpr(jaxpr, list(in_unknowns)))
+        "partial_eval", jaxpr, in_unknowns, lambda: pe.partial_eval_jaxpr(jaxpr, list(in_unknowns)))
     known_outs = jit_p.bind(*kconsts, *[t.pval.const for t in tracers if t.pval.is_known],
                             jaxpr=known, name=name, backend=backend)
     n_known = len(known_outs) - num_res
@@ -103,23 +77,10 @@ def _partial_eval(trace, tracers, *, jaxpr, name, backend):
 pe.partial_eval_rules[jit_p] = _partial_eval
 
 
-def _transpose_jaxpr(jaxpr: Jaxpr, undefined: tuple[bool, ...]):
-    defined_avals = [a for a, u in zip(jaxpr.in_avals, undefined) if not u]
-    n_def = len(defined_avals)
-
-    def fun(*args):
-        res, cts = iter(args[:n_def]), args[n_def:]
-        full = [ad.UndefPrimal(a) if u else next(res) for a, u in zip(jaxpr.in_avals, undefined)]
-        cts_in = ad.backward_pass(jaxpr, [], full, list(cts))
-        return [ad.instantiate(c, a) for c, a, u in zip(cts_in, jaxpr.in_avals, undefined) if u]
-
-    return pe.trace_to_subjaxpr(fun, defined_avals + jaxpr.out_avals)
-
-
 def _transpose(cts, *args, jaxpr, name, backend):
     undefined = tuple(ad.is_undefined(a) for a in args)
     body, consts = memoised("transpose", jaxpr, undefined,
-                            lambda: _transpose_jaxpr(jaxpr, undefined))
+                            lambda: ad.transpose_jaxpr(jaxpr, undefined))
     cts = [ad.instantiate(c, a) for c, a in zip(cts, jaxpr.out_avals)]
     outs = iter(jit_p.bind(*consts, *[a for a in args if not ad.is_undefined(a)], *cts,
                            jaxpr=body, name=f"transpose({name})", backend=backend))

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..core.avals import ShapedArray
-from ..core.ir import ClosedJaxpr, Eqn, Jaxpr, Literal, Var
+from ..core.ir import ClosedJaxpr, Eqn, Jaxpr, Literal, Var, eval_jaxpr
 from ..core.trace import Trace, Tracer, full_raise, get_aval, new_dynamic, new_main
 
 
@@ -229,6 +229,34 @@ def partial_eval_flat(fun: Callable, pvals_in: list[PartialVal], instantiate=lam
         jaxpr, consts = tracers_to_jaxpr([t for t in tracers_in if not t.pval.is_known],
                                          [t for t in outs if not t.pval.is_known])
     return jaxpr, pvals_out, consts
+
+
+def partial_eval_jaxpr(jaxpr: Jaxpr, in_unknowns: list[bool], instantiate=None):
+    """Split a body into known and unknown Jaxprs by partial evaluation of its trace.
+
+    Returns (known, known_consts, unknown, out_unknowns, num_residuals):
+    known: known_consts + known inputs -> known outputs + residuals;
+    unknown: residuals + unknown inputs -> unknown outputs.
+    instantiate (a list of bools) forces those outputs unknown.
+    """
+    force = instantiate or [False] * len(jaxpr.outvars)
+    box: dict = {}
+
+    def fun(*known_vals):
+        it = iter(known_vals)
+        pvals = [PartialVal.unknown(a) if uk else PartialVal.known(next(it))
+                 for a, uk in zip(jaxpr.in_avals, in_unknowns)]
+        unknown, pvals_out, residuals = partial_eval_flat(
+            lambda *xs: eval_jaxpr(jaxpr, [], xs), pvals, lambda i, n: force[i])
+        box["unknown"], box["out_unknowns"] = unknown, [not pv.is_known for pv in pvals_out]
+        box["num_res"] = len(residuals)
+        return [pv.const for pv in pvals_out if pv.is_known] + list(residuals)
+
+    known_avals = [a for a, uk in zip(jaxpr.in_avals, in_unknowns) if not uk]
+    known, known_consts = trace_to_subjaxpr(fun, known_avals)
+    u = box["unknown"]
+    unknown = Jaxpr([], u.constvars + u.invars, u.eqns, u.outvars)
+    return known, known_consts, unknown, box["out_unknowns"], box["num_res"]
 
 
 def _toposort(out_tracers) -> list:
