@@ -45,11 +45,15 @@ disk cache: the time to the first result after import. The first call of every m
 chain benchmark (which includes compiling, or loading from numbax's disk cache) is reported
 separately from its run time.
 
-Method: medians over repeats (N=1e4: 9, 1e6: 5, 1e7: 3; fewer with --quick); methods are
-interleaved round-robin within each repeat; tiny calls are looped so one sample lasts at least
-2 ms; garbage collection is off while sampling. Each block records how many cores other
-processes used meanwhile (from /proc/stat); blocks where that reached 0.25 cores are marked
-"contended": their numbers, the parallel columns above all, are unreliable.
+Method: the median of 9 samples at N=1e4, 5 at 1e6 and 3 at 1e7 (5 and 3 with --quick; twice
+as many for the floor); methods are interleaved round-robin within each repeat; tiny calls are
+looped so one sample lasts at least 2 ms (for a call that long, the timed call after the first
+is the first sample); garbage collection is off while sampling. The first call of each method
+(compilation) is timed on its own and never enters the median. Results are checked against
+NumPy in float64 (rtol 1e-4 for float32, 1e-9 for float64) and must keep the input dtype; a
+"!" after a time marks a mismatch. Each block records how many cores other processes used
+meanwhile (from /proc/stat, steal time included); blocks where that reached 0.25 cores are
+marked "contended": their numbers, the parallel columns above all, are unreliable.
 
 Options: --quick (N = 1e4 and 1e6, k in 1, 4, 8 plus 8+sum, fewer repeats), --dtypes, --sizes,
 --ks, --sections, --no-jax, --json PATH.
@@ -671,8 +675,11 @@ def format_report(report: dict) -> str:
     out: list[str] = []
     meta = report["meta"]
     out.append(f"numbax-bench: {meta['machine']}; python {meta['python']}, numpy {meta['numpy']}, "
-               f"numba {meta['numba']} ({meta['numba_threads']} threads), "
+               f"numba {meta['numba']} ({meta['numba_threads']} threads, "
+               f"{meta.get('numba_threading_layer') or 'no'} threading layer), "
                f"jax {meta['jax'] or 'not installed'}; loadavg at start {meta['loadavg']}")
+    out.append("Times are medians per call. x floor: time / bandwidth floor (1.0 = memory speed); "
+               "x numbax: time / numbax time (above 1: numbax is faster).")
     notes: dict[str, list[str]] = {}  # message -> where it happened
 
     def note(method: str, tm: dict, where: str) -> None:

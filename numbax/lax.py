@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from .core import primitives as P
+from .core.avals import ShapedArray
 
 
 def _unary(prim):
@@ -134,5 +135,197 @@ def full(shape, fill_value, dtype):
     return P.full_p.bind(shape=tuple(shape), fill_value=fill_value, dtype=np.dtype(dtype))
 
 
+
+
+# ---------------------------------------------------------------------------------------------
+# Control flow
+
+
+def _trace_fun(fun, args: tuple, what: str):
+    """Trace fun(*args) (args a tuple of pytrees) to (jaxpr with consts as inputs, consts,
+    out_tree, out_avals)."""
+    from .core.trace import get_aval
+    from .interpreters.partial_eval import trace_to_subjaxpr
+    from .tree_util import tree_flatten, tree_unflatten
+    leaves, in_tree = tree_flatten(args)
+    box = []
+
+    def flat(*xs):
+        out_leaves, out_tree = tree_flatten(fun(*tree_unflatten(in_tree, xs)))
+        box.append(out_tree)
+        return out_leaves
+
+    avals = [get_aval(x, f"{what}: operand") for x in leaves]
+    jaxpr, consts = trace_to_subjaxpr(flat, avals)
+    return jaxpr, consts, box[0]
+
+
+def _flat_operands(tree):
+    from . import numpy as xnp
+    from .tree_util import tree_flatten
+    leaves, treedef = tree_flatten(tree)
+    return [xnp.asarray(x) for x in leaves], treedef
+
+
+def _describe(treedef, avals) -> str:
+    return f"{treedef} with leaves ({', '.join(a.str_short() for a in avals)})"
+
+
+def _check_same(what: str, tree_a, avals_a, tree_b, avals_b, name_a: str, name_b: str) -> None:
+    if tree_a != tree_b or list(avals_a) != list(avals_b):
+        raise TypeError(f"{what}: {name_a} and {name_b} must have identical structure, shapes "
+                        f"and dtypes, but {name_a} is {_describe(tree_a, avals_a)} and {name_b} "
+                        f"is {_describe(tree_b, avals_b)}")
+
+
+def switch(index, branches, *operands):
+    """Apply branches[index](*operands); index is clamped into range, as in JAX.
+
+    >>> import numbax as nb
+    >>> float(nb.lax.switch(1, [lambda x: x - 1.0, lambda x: x + 1.0], 1.0))
+    2.0
+    """
+    from . import numpy as xnp
+    from .interpreters.control_flow import INDEX_DTYPE, cond_p, join_branch_consts
+    from .tree_util import tree_flatten, tree_unflatten
+    branches = list(branches)
+    if not branches:
+        raise ValueError("switch needs at least one branch")
+    index = xnp.asarray(index)
+    if index.shape != () or index.dtype.kind not in "iub":
+        raise TypeError(f"switch index must be an integer scalar, got {index.dtype}{list(index.shape)}")
+    index = convert_element_type(index, INDEX_DTYPE)
+    index = P.max_p.bind(P.min_p.bind(index, np.asarray(len(branches) - 1, INDEX_DTYPE)),
+                         np.asarray(0, INDEX_DTYPE))
+    leaves, _ = tree_flatten(operands)
+    traced = [_trace_fun(b, operands, "cond") for b in branches]
+    names = ["false_fun", "true_fun"] if len(branches) == 2 else [f"branch {i}" for i in
+                                                                 range(len(branches))]
+    for i, (j, _, t) in enumerate(traced[1:], 1):
+        _check_same("cond", traced[0][2], traced[0][0].out_avals, t, j.out_avals,
+                    f"{names[0]} output", f"{names[i]} output")
+    jaxprs, consts = join_branch_consts([(j, c) for j, c, _ in traced])
+    outs = cond_p.bind(index, *consts, *[xnp.asarray(x) for x in leaves], branches=tuple(jaxprs))
+    return tree_unflatten(traced[0][2], outs)
+
+
+def cond(pred, true_fun, false_fun, *operands):
+    """true_fun(*operands) if pred else false_fun(*operands), for a traced scalar pred.
+
+    Both branches are traced and must return the same structure, shapes and dtypes. Under
+    vmap with a batched pred both run and the results are selected per member.
+
+    >>> import numbax as nb
+    >>> float(nb.lax.cond(True, lambda x: x * 2.0, lambda x: x, 3.0))
+    6.0
+    """
+    from . import numpy as xnp
+    pred = xnp.asarray(pred)
+    if pred.shape != ():
+        raise TypeError(f"cond predicate must be a scalar, got shape {pred.shape}; use "
+                        "numbax.numpy.where for elementwise selection")
+    if pred.dtype != np.bool_:
+        pred = xnp.not_equal(pred, 0)
+    return switch(convert_element_type(pred, np.int32), [false_fun, true_fun], *operands)
+
+
+def while_loop(cond_fun, body_fun, init_val):
+    """Repeat val = body_fun(val) while cond_fun(val); returns the final val.
+
+    >>> import numbax as nb
+    >>> int(nb.lax.while_loop(lambda i: i < 10, lambda i: i + 3, 0))
+    12
+    """
+    from .interpreters.control_flow import while_p
+    from .tree_util import tree_unflatten
+    leaves, tree = _flat_operands(init_val)
+    carry = tree_unflatten(tree, leaves)
+    avals = [ShapedArray(x.shape, x.dtype) for x in leaves]
+    c_jaxpr, c_consts, c_tree = _trace_fun(cond_fun, (carry,), "while_loop cond_fun")
+    out = c_jaxpr.out_avals
+    if len(out) != 1 or out[0].shape != () or out[0].dtype != np.bool_:
+        raise TypeError("while_loop cond_fun must return a boolean scalar, got "
+                        f"{_describe(c_tree, out)}")
+    b_jaxpr, b_consts, b_tree = _trace_fun(body_fun, (carry,), "while_loop body_fun")
+    _check_same("while_loop", tree, avals, b_tree, b_jaxpr.out_avals, "the carry (init_val)",
+                "body_fun's output")
+    outs = while_p.bind(*c_consts, *b_consts, *leaves, cond_jaxpr=c_jaxpr, body_jaxpr=b_jaxpr,
+                        cond_nconsts=len(c_consts), body_nconsts=len(b_consts))
+    return tree_unflatten(tree, outs)
+
+
+def fori_loop(lower, upper, body_fun, init_val):
+    """val = body_fun(i, val) for i in range(lower, upper).
+
+    With Python int bounds it runs as a scan, so reverse-mode differentiation works; with
+    traced bounds it is a while_loop.
+
+    >>> import numbax as nb
+    >>> float(nb.lax.fori_loop(0, 4, lambda i, x: x * 2.0, 1.0))
+    16.0
+    """
+    from .core.trace import Tracer
+    static = not isinstance(lower, Tracer) and not isinstance(upper, Tracer)
+    if static and isinstance(lower, int | np.integer) and isinstance(upper, int | np.integer):
+        i0 = np.asarray(lower, np.result_type(lower, upper))
+
+        def step(carry, _):
+            i, x = carry
+            return (i + np.ones((), i0.dtype), body_fun(i, x)), None
+
+        (_, out), _ = scan(step, (i0, init_val), None, length=max(int(upper) - int(lower), 0))
+        return out
+
+    def loop_cond(c):
+        return c[0] < c[1]
+
+    def loop_body(c):
+        i, hi, x = c
+        return i + 1, hi, body_fun(i, x)
+
+    return while_loop(loop_cond, loop_body, (lower, upper, init_val))[2]
+
+
+def scan(f, init, xs, length: int | None = None, reverse: bool = False):
+    """Loop f(carry, x) -> (carry, y) over the leading axis of xs, stacking the ys.
+
+    >>> import numpy as np, numbax as nb
+    >>> carry, ys = nb.lax.scan(lambda c, x: (c + x, c * x), 0.0, np.arange(4.0))
+    >>> float(carry), ys.tolist()
+    (6.0, [0.0, 1.0, 3.0, 9.0])
+    """
+    from .interpreters.control_flow import scan_p
+    from .tree_util import tree_flatten, tree_unflatten
+    init_leaves, carry_tree = _flat_operands(init)
+    x_leaves, x_tree = _flat_operands(xs)
+    lengths = {x.shape[0] if x.ndim else None for x in x_leaves}
+    if None in lengths:
+        raise ValueError("scan: every leaf of xs needs a leading axis to scan over")
+    if length is not None:
+        lengths.add(int(length))
+    if len(lengths) > 1:
+        raise ValueError(f"scan: inconsistent lengths {sorted(lengths)} for the leading axes of "
+                         "xs (and length)")
+    if not lengths:
+        raise ValueError("scan: length must be given when xs is None or empty")
+    n = lengths.pop()
+    carry = tree_unflatten(carry_tree, init_leaves)
+    x_slice = tree_unflatten(x_tree, [ShapedArray(x.shape[1:], x.dtype) for x in x_leaves])
+    slices = [np.zeros(a.shape, a.dtype) for a in tree_flatten(x_slice)[0]]
+    jaxpr, consts, out_tree = _trace_fun(
+        f, (carry, tree_unflatten(x_tree, slices)), "scan f")
+    if out_tree.node_type is not tuple or len(out_tree.children) != 2:
+        raise TypeError(f"scan: f must return a pair (carry, y), got output {out_tree}")
+    c_tree = out_tree.children[0]
+    n_carry = c_tree.num_leaves
+    carry_avals = [ShapedArray(x.shape, x.dtype) for x in init_leaves]
+    _check_same("scan", carry_tree, carry_avals, c_tree, jaxpr.out_avals[:n_carry],
+                "the carry (init)", "f's carry output")
+    outs = scan_p.bind(*consts, *init_leaves, *x_leaves, jaxpr=jaxpr, num_consts=len(consts),
+                       num_carry=n_carry, length=n, reverse=bool(reverse))
+    return (tree_unflatten(c_tree, outs[:n_carry]),
+            tree_unflatten(out_tree.children[1], outs[n_carry:]))
+
+
 __all__ = [n for n in dir() if not n.startswith("_") and n not in ("annotations", "np", "P",
-                                                                    "partial")]
+                                                                    "ShapedArray")]
