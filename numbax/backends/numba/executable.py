@@ -10,6 +10,7 @@ import numpy as np
 
 from ...core.ir import Eqn, Jaxpr, Literal, Var
 from ...core.primitives import impl_rules, lookup
+from ...interpreters.jit_call import compilers
 from ..fusion import FusionGroup, partition
 from .codegen import KernelPlan, plan_kernel
 from .kernels import get_kernel
@@ -22,6 +23,7 @@ _pool: ThreadPoolExecutor | None = None
 
 # Call-like primitives whose body simply runs here: inlining them lets fusion cross them.
 _INLINE = ("jit", "checkpoint", "custom_jvp_call", "custom_vjp_call")
+_LOOPS = ("cond", "while", "scan")
 _BODY_PARAM = {"jit": "jaxpr", "checkpoint": "jaxpr", "custom_jvp_call": "call_jaxpr",
                "custom_vjp_call": "call_jaxpr"}
 
@@ -192,7 +194,11 @@ class Executable:
             for eqn in ([item] if isinstance(item, Eqn) else item.eqns):
                 rule = lookup(impl_rules, eqn.primitive, "NumPy evaluation")
                 key = f"e{len(namespace)}"
-                namespace[key] = functools.partial(rule, **eqn.params) if eqn.params else rule
+                kw = dict(eqn.params)
+                if eqn.primitive.name in _LOOPS:
+                    # Control flow runs its bodies as compiled (fused) executables.
+                    kw["run"] = compilers["numba"]
+                namespace[key] = functools.partial(rule, **kw) if kw else rule
                 outs = ", ".join(name(v) for v in eqn.outputs)
                 lines.append(f"{outs}{',' if len(eqn.outputs) == 1 else ''} = "
                              f"{key}({', '.join(name(x) for x in eqn.inputs)})")
