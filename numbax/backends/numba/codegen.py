@@ -148,18 +148,31 @@ def plan_kernel(group: FusionGroup) -> KernelPlan:
     uses_shape = nd or (red is not None and outer > 0)
     params += (["shape"] if uses_shape else []) + ["start", "stop"]
     lines = [f"def kernel({', '.join(params)}):"]
-    if not nd:
-        # Flat loops take arrays of any rank: ravel is a free view of C-contiguous data.
-        lines += [f"    a{i} = a{i}.ravel()" for i in range(len(inputs))]
-        lines += [f"    o{j} = o{j}.ravel()" for j in range(n_out)]
-        if red is not None and outer > 0:
-            lines.append("    r0 = r0.ravel()")
+    # Loops index views that start at 0: with a non-zero start Numba must guard against
+    # negative (wrap-around) indices, and LLVM then does not vectorise the loop.
+    full_ins = [i for i, s in enumerate(inputs) if s.kind != "scalar"]
     for i, s in enumerate(inputs):
         if s.kind == "scalar":
-            lines.append(f"    v{i} = a{i}.ravel()[0]" if nd else f"    v{i} = a{i}[0]")
+            lines.append(f"    v{i} = a{i}.ravel()[0]")
+    if not nd:
+        # Flat loops take arrays of any rank: ravel is a free view of C-contiguous data.
+        rows = red is not None and outer > 0
+        lo, hi = ("start * inner", "stop * inner") if rows else ("start", "stop")
+        if rows:
+            lines.append("    inner = " + (" * ".join(f"shape[{i}]" for i in range(outer, ndim))))
+        lines += [f"    a{i} = a{i}.ravel()[{lo}:{hi}]" for i in full_ins]
+        lines += [f"    o{j} = o{j}.ravel()[{lo}:{hi}]" for j in range(n_out)]
+        if rows:
+            lines.append("    r0 = r0.ravel()[start:stop]")
+    else:
+        lines += [f"    a{i} = a{i}[start:stop]" for i in full_ins]
+        lines += [f"    o{j} = o{j}[start:stop]" for j in range(n_out)]
+        if red is not None and outer > 0:
+            lines.append("    r0 = r0[start:stop]")
+    lines.append("    n = stop - start")
 
     def loads(index: str) -> list[str]:
-        return [f"v{i} = a{i}[{index}]" for i, s in enumerate(inputs) if s.kind != "scalar"]
+        return [f"v{i} = a{i}[{index}]" for i in full_ins]
 
     def stores(index: str) -> list[str]:
         return [f"o{j}[{index}] = {names[v]}" for j, v in enumerate(group.outputs)
@@ -168,22 +181,24 @@ def plan_kernel(group: FusionGroup) -> KernelPlan:
     step = None
     if red is not None:
         step = _REDUCE[red.primitive.name][0].format(v=names[red.inputs[0]])
-        init = _reduce_init(red.primitive.name, red.outputs[0].aval.dtype)
+        out_dtype = red.outputs[0].aval.dtype
+        # Low-precision sums accumulate in float64, as NumPy's pairwise sum keeps them accurate.
+        acc_dtype = np.dtype(np.float64) if (red.primitive.name == "reduce_sum"
+                                             and out_dtype.kind == "f") else out_dtype
+        init = _reduce_init(red.primitive.name, acc_dtype)
 
     if not nd:
-        # One flat loop over C-contiguous raveled arrays; reductions reduce rows of length inner.
-        inner = " * ".join(f"shape[{i}]" for i in range(outer, ndim)) or "1"
         if red is None:
-            lines += ["    for i in range(start, stop):"]
+            lines += ["    for i in range(n):"]
             lines += [f"        {s}" for s in loads("i") + body + stores("i")]
         elif outer == 0:
-            lines += [f"    acc = {init}", "    for i in range(start, stop):"]
+            lines += [f"    acc = {init}", "    for i in range(n):"]
             lines += [f"        {s}" for s in loads("i") + body + stores("i") + [step]]
             lines += ["    r0[0] = acc"]
         else:
-            lines += [f"    inner = {inner}", "    for r in range(start, stop):",
-                      f"        acc = {init}", "        for j in range(inner):",
-                      "            i = r * inner + j"]
+            lines += ["    for r in range(n):", f"        acc = {init}",
+                      "        base = r * inner", "        for j in range(inner):",
+                      "            i = base + j"]
             lines += [f"            {s}" for s in loads("i") + body + stores("i") + [step]]
             lines += ["        r0[r] = acc"]
     else:
@@ -193,7 +208,7 @@ def plan_kernel(group: FusionGroup) -> KernelPlan:
         if red is not None and outer == 0:
             lines.append(f"{ind}acc = {init}")
         for d in range(ndim):
-            rng = "range(start, stop)" if d == 0 else f"range(shape[{d}])"
+            rng = "range(n)" if d == 0 else f"range(shape[{d}])"
             if red is not None and d == outer and outer > 0:
                 lines.append(f"{ind}acc = {init}")
             lines.append(f"{ind}for i{d} in {rng}:")
