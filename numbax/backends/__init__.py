@@ -1,10 +1,12 @@
 """Backends turn a Jaxpr into an executable: callable(*arrays) -> list of arrays.
 
 `compile_jaxpr(jaxpr, backend)` memoises per Jaxpr object; backends register a compiler in
-numbax.interpreters.jit_call.compilers. The Numba backend is imported lazily.
+numbax.interpreters.jit_call.compilers. Numba is imported and initialised with numbax (see
+numba.kernels.warm_up) unless NUMBAX_LAZY_NUMBA=1, which defers that cost to the first jit.
 """
 from __future__ import annotations
 
+import os
 import weakref
 
 from ..core.ir import Jaxpr
@@ -40,3 +42,8 @@ def compile_jaxpr(jaxpr: Jaxpr, backend: str):
 
 for _name in BACKENDS:
     jit_call.compilers[_name] = lambda jaxpr, _name=_name: compile_jaxpr(jaxpr, _name)
+
+if os.environ.get("NUMBAX_LAZY_NUMBA") != "1":
+    from .numba.kernels import warm_up
+
+    warm_up()

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ..core.ir import Eqn, Jaxpr, Var
 
 # Primitives a fused loop computes one element at a time.
@@ -26,6 +28,8 @@ _FREE = frozenset({"broadcast_in_dim", "stop_gradient", "full"})
 def is_fusible(eqn: Eqn) -> bool:
     if eqn.primitive.name not in ELEMENTWISE:
         return False
+    if any(v.aval.dtype == np.float16 for v in eqn.outputs):
+        return False  # compiled loops compute in float32/float64 and integers only
     # Integer division and powers keep lax's exact semantics in NumPy.
     return not (eqn.primitive.name in ("div", "pow") and eqn.outputs[0].aval.dtype.kind != "f")
 

@@ -78,7 +78,7 @@ class KernelPlan:
     source: str
     inputs: list[InputSpec]
     nd: bool                        # nested loops over broadcast views, else one flat loop
-    uses_shape: bool                # the kernel takes the iteration shape as an argument
+    rows: bool                      # a flat kernel reducing rows of `inner` elements each
     reduce_axes: int                # trailing axes reduced (0: no reduction)
     reduce_op: str | None
 
@@ -133,7 +133,10 @@ def plan_kernel(group: FusionGroup) -> KernelPlan:
                     expand = (1,) * (ndim - x.aval.ndim) + x.aval.shape
                 operands.append(input_name(x, expand))
         names[eqn.outputs[0]] = f"t{k}"
-        body.append(f"t{k} = {_np_type(eqn.outputs[0].aval.dtype)}({_expr(eqn, operands)})")
+        expr, dtype = _expr(eqn, operands), eqn.outputs[0].aval.dtype
+        # Numba keeps float and bool arithmetic in its operands' type but widens small
+        # integers, so only integer results are cast back (fewer casts compile faster).
+        body.append(f"t{k} = {_np_type(dtype)}({expr})" if dtype.kind in "iu" else f"t{k} = {expr}")
 
     inputs = [specs[k] for k in order]
     nd = any(s.kind == "view" for s in inputs)
@@ -142,34 +145,17 @@ def plan_kernel(group: FusionGroup) -> KernelPlan:
     outer = ndim - reduce_axes
 
     n_out = sum(1 for v in group.outputs if v in names)
-    params = [f"a{i}" for i in range(len(inputs))] + [f"o{i}" for i in range(n_out)]
-    if red is not None:
-        params.append("r0")
-    uses_shape = nd or (red is not None and outer > 0)
-    params += (["shape"] if uses_shape else []) + ["start", "stop"]
-    lines = [f"def kernel({', '.join(params)}):"]
-    # Loops index views that start at 0: with a non-zero start Numba must guard against
-    # negative (wrap-around) indices, and LLVM then does not vectorise the loop.
     full_ins = [i for i, s in enumerate(inputs) if s.kind != "scalar"]
-    for i, s in enumerate(inputs):
-        if s.kind == "scalar":
-            lines.append(f"    v{i} = a{i}.ravel()[0]")
-    if not nd:
-        # Flat loops take arrays of any rank: ravel is a free view of C-contiguous data.
-        rows = red is not None and outer > 0
-        lo, hi = ("start * inner", "stop * inner") if rows else ("start", "stop")
-        if rows:
-            lines.append("    inner = " + (" * ".join(f"shape[{i}]" for i in range(outer, ndim))))
-        lines += [f"    a{i} = a{i}.ravel()[{lo}:{hi}]" for i in full_ins]
-        lines += [f"    o{j} = o{j}.ravel()[{lo}:{hi}]" for j in range(n_out)]
-        if rows:
-            lines.append("    r0 = r0.ravel()[start:stop]")
-    else:
-        lines += [f"    a{i} = a{i}[start:stop]" for i in full_ins]
-        lines += [f"    o{j} = o{j}[start:stop]" for j in range(n_out)]
-        if red is not None and outer > 0:
-            lines.append("    r0 = r0[start:stop]")
-    lines.append("    n = stop - start")
+    rows = not nd and red is not None and outer > 0
+    # The caller passes views that start at the first element this call computes: indexing
+    # from a non-zero start would make Numba guard against negative indices, and LLVM then
+    # does not vectorise. Flat kernels take 1-D arrays; nd kernels take the chunk's shape.
+    params = [f"a{i}" for i in range(len(inputs))] + [f"o{i}" for i in range(n_out)]
+    params += ["r0"] if red is not None else []
+    params += ["shape"] if nd else ["rows", "inner"] if rows else ["n"]
+    lines = [f"def kernel({', '.join(params)}):"]
+    lines += [f"    v{i} = a{i}[0]" if not nd else f"    v{i} = a{i}.ravel()[0]"
+              for i, s in enumerate(inputs) if s.kind == "scalar"]
 
     def loads(index: str) -> list[str]:
         return [f"v{i} = a{i}[{index}]" for i in full_ins]
@@ -191,12 +177,12 @@ def plan_kernel(group: FusionGroup) -> KernelPlan:
         if red is None:
             lines += ["    for i in range(n):"]
             lines += [f"        {s}" for s in loads("i") + body + stores("i")]
-        elif outer == 0:
+        elif not rows:
             lines += [f"    acc = {init}", "    for i in range(n):"]
             lines += [f"        {s}" for s in loads("i") + body + stores("i") + [step]]
             lines += ["    r0[0] = acc"]
         else:
-            lines += ["    for r in range(n):", f"        acc = {init}",
+            lines += ["    for r in range(rows):", f"        acc = {init}",
                       "        base = r * inner", "        for j in range(inner):",
                       "            i = base + j"]
             lines += [f"            {s}" for s in loads("i") + body + stores("i") + [step]]
@@ -208,15 +194,14 @@ def plan_kernel(group: FusionGroup) -> KernelPlan:
         if red is not None and outer == 0:
             lines.append(f"{ind}acc = {init}")
         for d in range(ndim):
-            rng = "range(n)" if d == 0 else f"range(shape[{d}])"
             if red is not None and d == outer and outer > 0:
                 lines.append(f"{ind}acc = {init}")
-            lines.append(f"{ind}for i{d} in {rng}:")
+            lines.append(f"{ind}for i{d} in range(shape[{d}]):")
             ind += "    "
         lines += [f"{ind}{s}" for s in loads(full_index) + body + stores(full_index)
                   + ([step] if step else [])]
         if red is not None:
             out_index = ", ".join(idx[:outer]) if outer else "0"
             lines.append(f"{'    ' * (outer + 1)}r0[{out_index}] = acc")
-    return KernelPlan("\n".join(lines) + "\n", inputs, nd, uses_shape, reduce_axes,
+    return KernelPlan("\n".join(lines) + "\n", inputs, nd, rows, reduce_axes,
                       red.primitive.name if red is not None else None)

@@ -62,82 +62,84 @@ def inline_calls(jaxpr: Jaxpr) -> Jaxpr:
 
 class GroupRunner:
     """Prepares a group's operands, allocates its outputs in NumPy (which maps large blocks
-    to huge pages) and runs its kernel, splitting the outer loop over two threads when the
-    group is large enough."""
+    to huge pages) and runs its kernel on views, splitting the outer loop over two threads
+    when the group is large enough."""
 
     def __init__(self, group: FusionGroup, plan: KernelPlan, kernel):
         self.group, self.plan, self.kernel = group, plan, kernel
-        shape = group.shape
-        self.shape = tuple(int(d) for d in shape)
-        self.size = int(np.prod(shape, dtype=np.int64))
+        self.shape = tuple(int(d) for d in group.shape)
+        self.size = int(np.prod(self.shape, dtype=np.int64))
         red = group.reduction
-        outer = len(shape) - plan.reduce_axes
+        outer = len(self.shape) - plan.reduce_axes
         self.red_var = red.outputs[0] if red is not None else None
         self.red_dtype = red.outputs[0].aval.dtype if red is not None else None
         self.red_shape = self.shape[:outer]
         self.full_reduce = red is not None and outer == 0
         self.out_specs = [(v, v.aval.dtype) for v in group.outputs if v is not self.red_var]
+        self.inner = int(np.prod(self.shape[outer:], dtype=np.int64)) if plan.rows else 1
         if plan.nd:
-            self.extent = self.shape[0] if shape else 1
-        elif red is not None and outer > 0:
+            self.extent = self.shape[0] if self.shape else 1
+        elif plan.rows:
             self.extent = int(np.prod(self.red_shape, dtype=np.int64))
         else:
             self.extent = self.size
-
-    def _prepare(self, vals) -> list:
-        args = []
-        for v, spec in zip(vals, self.plan.inputs):
-            if spec.kind == "view":
-                v = np.broadcast_to(v.reshape(spec.expand), self.shape)
-            elif not self.plan.nd and not v.flags.c_contiguous:
-                v = np.ascontiguousarray(v)
-            args.append(v)
-        return args
+        self.split = NUM_THREADS > 1 and self.size >= PARALLEL_THRESHOLD and self.extent >= 2
 
     @property
     def inline(self) -> bool:
         """Whether the executable may call the kernel directly: one flat serial loop."""
-        return not self.plan.nd and not self.full_reduce and not self.split
+        return (not self.plan.nd and not self.split and self.red_var is None
+                and all(s.kind != "view" for s in self.plan.inputs))
 
-    @property
-    def split(self) -> bool:
-        return NUM_THREADS > 1 and self.size >= PARALLEL_THRESHOLD and self.extent >= 2
+    def _prepare(self, vals) -> list:
+        if self.plan.nd:
+            return [np.broadcast_to(v.reshape(s.expand), self.shape) if s.kind == "view" else v
+                    for v, s in zip(vals, self.plan.inputs)]
+        return [v.reshape(-1) for v in vals]
+
+    def _chunk(self, args, outs, red, lo: int, hi: int) -> list:
+        """Kernel arguments for rows [lo, hi) of the outer loop."""
+        scale = self.inner if self.plan.rows else 1
+        a = [x if s.kind == "scalar" else x[lo * scale:hi * scale]
+             for x, s in zip(args, self.plan.inputs)]
+        a += [o[lo * scale:hi * scale] for o in outs]
+        if red is not None:
+            a.append(red if self.full_reduce else red[lo:hi])
+        if self.plan.nd:
+            a.append((hi - lo,) + self.shape[1:])
+        elif self.plan.rows:
+            a += [hi - lo, self.inner]
+        else:
+            a.append(hi - lo)
+        return a
 
     def __call__(self, *vals) -> list:
         args = self._prepare(vals)
         outs = {v: np.empty(self.shape, dtype) for v, dtype in self.out_specs}
-        views = list(outs.values())
-        n, split = self.extent, self.split
-        shape = (self.shape,) if self.plan.uses_shape else ()
-        if self.red_var is None:
-            self._run(args + views + list(shape), n, split)
-        elif self.full_reduce:
-            partial = np.empty(2, self.red_dtype)
-            if split:
-                mid = n // 2
-                future = _second_thread().submit(self.kernel, *args, *views, partial[1:],
-                                                 *shape, mid, n)
-                self.kernel(*args, *views, partial[:1], *shape, 0, mid)
-                future.result()
-                red = self._combine(partial)
-            else:
-                self.kernel(*args, *views, partial[:1], *shape, 0, n)
-                red = partial[0]
-            outs[self.red_var] = np.asarray(red, self.red_dtype).reshape(())
-        else:
-            red = np.empty(self.red_shape, self.red_dtype)
-            self._run(args + views + [red] + list(shape), n, split)
-            outs[self.red_var] = red
-        return [outs[v] for v in self.group.outputs]
+        flat = [o if self.plan.nd else o.reshape(-1) for o in outs.values()]
+        red = red_arg = None
+        if self.red_var is not None:
+            # A full reduction gives each chunk its own partial result to combine after.
+            red = np.empty(2 if self.full_reduce else self.red_shape, self.red_dtype)
+            red_arg = red if self.plan.nd or self.full_reduce else red.reshape(-1)
 
-    def _run(self, args, n, split):
-        if split:
+        def red_part(chunk: int):
+            return red_arg[chunk:chunk + 1] if self.full_reduce else red_arg
+
+        n = self.extent
+        if self.split:
             mid = n // 2
-            future = _second_thread().submit(self.kernel, *args, mid, n)
-            self.kernel(*args, 0, mid)
-            future.result()
+            second = _second_thread().submit(self.kernel,
+                                             *self._chunk(args, flat, red_part(1), mid, n))
+            self.kernel(*self._chunk(args, flat, red_part(0), 0, mid))
+            second.result()
         else:
-            self.kernel(*args, 0, n)
+            self.kernel(*self._chunk(args, flat, red_part(0), 0, n))
+        if self.full_reduce:
+            red = self._combine(red) if self.split else red[0]
+        if self.red_var is not None:
+            outs[self.red_var] = np.asarray(red, self.red_dtype).reshape(self.red_shape)
+        return [outs[v] for v in self.group.outputs]
 
     def _combine(self, partial):
         op = self.plan.reduce_op
@@ -184,8 +186,9 @@ class Executable:
                 self.kernel_sources.append(plan.source)
                 key = f"g{len(self.runners) - 1}"
                 ins = ", ".join(name(s.var) for s in plan.inputs)
-                if runner.inline and all(s.kind != "view" for s in plan.inputs):
-                    lines += self._inline_call(runner, key, ins, name, namespace)
+                if runner.inline:
+                    lines += self._inline_call(runner, key, [s.var for s in plan.inputs], name,
+                                               namespace)
                     continue
                 namespace[key] = runner
                 outs = ", ".join(name(v) for v in item.outputs)
@@ -210,20 +213,18 @@ class Executable:
         return namespace["run"]
 
     @staticmethod
-    def _inline_call(runner: GroupRunner, key: str, ins: str, name, namespace) -> list[str]:
-        """Straight-line allocation and kernel call for a small flat group."""
+    def _inline_call(runner: GroupRunner, key: str, inputs, name, namespace) -> list[str]:
+        """Straight-line allocation and kernel call for a small flat elementwise group."""
         namespace[f"{key}k"], namespace["empty"] = runner.kernel, np.empty
         lines, args = [], []
+        for var in inputs:
+            ndim = var.aval.ndim if isinstance(var, Var) else 0
+            args.append(name(var) if ndim == 1 else f"{name(var)}.reshape(-1)")
         for v, dtype in runner.out_specs:
             namespace[f"{key}d{name(v)}"] = dtype
             lines.append(f"{name(v)} = empty({runner.shape}, {key}d{name(v)})")
-            args.append(name(v))
-        if runner.red_var is not None:
-            red = name(runner.red_var)
-            namespace[f"{key}r"] = runner.red_dtype
-            lines.append(f"{red} = empty({runner.red_shape}, {key}r)")
-            args += [red, repr(runner.shape)]
-        lines.append(f"{key}k({', '.join(filter(None, [ins] + args))}, 0, {runner.extent})")
+            args.append(name(v) if len(runner.shape) == 1 else f"{name(v)}.reshape(-1)")
+        lines.append(f"{key}k({', '.join(args)}, {runner.extent})")
         return lines
 
     def describe(self) -> str:
