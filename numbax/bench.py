@@ -73,6 +73,12 @@ import sys
 import tempfile
 import textwrap
 import time
+
+# The nb_par reference runs on Numba's OpenMP layer, whose idle workers spin for a while after
+# each parallel loop; interleaved with the other methods, that spinning would steal the second
+# core from them. Passive waiting (read when OpenMP starts, i.e. at the first parallel call)
+# keeps the columns independent.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
