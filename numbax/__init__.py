@@ -20,6 +20,7 @@ from .api import (
     vjp,
     vmap,
 )
+from .config import config
 from .core.trace import ConcretizationError, UnexpectedTracerError
 from .custom_derivatives import custom_jvp, custom_vjp
 from .interpreters.remat import checkpoint_policies
@@ -29,7 +30,7 @@ policies = checkpoint_policies
 __version__ = "0.1.0"
 
 __all__ = [
-    "ConcretizationError", "UnexpectedTracerError", "checkpoint", "checkpoint_policies",
+    "ConcretizationError", "UnexpectedTracerError", "checkpoint", "checkpoint_policies", "config",
     "custom_jvp", "custom_vjp", "grad", "hessian", "jacfwd", "jacrev", "jit", "jvp", "lax", "linearize",
     "make_jaxpr", "nn", "numpy", "policies", "remat", "stop_gradient", "test_util", "tree_util",
     "value_and_grad", "vjp", "vmap",

@@ -10,6 +10,7 @@ import numpy as np
 
 from . import numpy as xnp
 from .backends import compile_jaxpr
+from .config import config
 from .core.ir import ClosedJaxpr, Jaxpr, eval_jaxpr, pp_jaxpr
 from .core.trace import ConcretizationError, Tracer, get_aval
 from .interpreters import ad, batching
@@ -568,7 +569,7 @@ class jit:  # noqa: N801 (JAX's name)
 
     def __call__(self, *args, **kwargs):
         if not self.static_argnums and not kwargs and all(type(a) is np.ndarray for a in args):
-            compiled = self._fast.get(tuple((a.shape, a.dtype) for a in args))
+            compiled = self._fast.get((config.state(), *((a.shape, a.dtype) for a in args)))
             if compiled is not None:
                 self.hits += 1
                 outs = compiled.executable(*compiled.consts, *args)
@@ -586,7 +587,7 @@ class jit:  # noqa: N801 (JAX's name)
         return tree_unflatten(compiled.out_tree, outs)
 
     def _lookup(self, static, leaves, in_tree) -> _Compiled:
-        key = (in_tree, tuple((x.shape, x.dtype) for x in leaves), static)
+        key = (in_tree, tuple((x.shape, x.dtype) for x in leaves), static, config.state())
         compiled = self._cache.get(key)
         if compiled is None:
             self.misses += 1
@@ -596,7 +597,7 @@ class jit:  # noqa: N801 (JAX's name)
             compiled.lowered_executable = exe
             self._cache[key] = compiled
             if not static and in_tree == tree_flatten((tuple(leaves), {}))[1]:
-                self._fast[key[1]] = compiled
+                self._fast[(key[3], *key[1])] = compiled
         else:
             self.hits += 1
         return compiled

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import weakref
 
+from ..config import config
 from ..core.ir import Jaxpr
 from ..interpreters import jit_call
 from .interpreter import run_jaxpr
@@ -32,11 +33,12 @@ _COMPILERS = {"interpreter": _compile_interpreter, "numba": _compile_numba}
 def compile_jaxpr(jaxpr: Jaxpr, backend: str):
     """The executable for jaxpr (no constvars) on backend, compiled once per Jaxpr object."""
     per_jaxpr = _executables.setdefault(jaxpr, {})
-    exe = per_jaxpr.get(backend)
+    key = (backend, config.state())
+    exe = per_jaxpr.get(key)
     if exe is None:
         if backend not in _COMPILERS:
             raise ValueError(f"unknown backend {backend!r}; expected one of {BACKENDS}")
-        exe = per_jaxpr[backend] = _COMPILERS[backend](jaxpr)
+        exe = per_jaxpr[key] = _COMPILERS[backend](jaxpr)
     return exe
 
 

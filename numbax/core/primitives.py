@@ -89,8 +89,9 @@ def elementwise(name: str, fn: Callable, kinds: str = FLOAT, out_dtype=None) -> 
 
 
 def _logistic(x):
-    with np.errstate(over="ignore"):
-        return 1 / (1 + np.exp(-x))
+    # exp(-|x|) never overflows, and exp(x) / (1 + exp(x)) keeps tiny results for x < 0.
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
 def _int_div(x, y):

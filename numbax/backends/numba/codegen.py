@@ -3,7 +3,8 @@
 The source names everything by position (a0.. inputs, o0.. outputs, t0.. temporaries), so
 two groups with the same shape of computation produce the same text and share a kernel:
 the text is the cache key. Kernels never capture Python objects; constants are written
-inline with their dtype.
+inline with their dtype. With fast_math, exp/log/tanh... call numbax's vectorisable vecmath
+(`vm.`) rather than libm, so that LLVM can vectorise the loop.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import numpy as np
 
 from ...core.ir import Literal, Var
 from ..fusion import FusionGroup
+from .vecmath import FUNCTIONS as vecmath_names
 
 
 def _np_type(dtype: np.dtype) -> str:
@@ -45,10 +47,12 @@ _EXPR = {
 }
 
 
-def _expr(eqn, operands: list[str]) -> str:
+def _expr(eqn, operands: list[str], fast_math: bool) -> str:
     name = eqn.primitive.name
     out_dtype = eqn.outputs[0].aval.dtype
     d = _np_type(out_dtype)
+    if fast_math and name in vecmath_names and out_dtype.kind == "f":
+        return f"vm.{vecmath_names[name][out_dtype == np.float64]}({operands[0]})"
     if name == "integer_pow":
         y = eqn.params["y"]
         if y == 0:
@@ -99,7 +103,7 @@ def _reduce_init(op: str, dtype: np.dtype) -> str:
     return f"{_np_type(dtype)}({info.min if init.startswith('-') else info.max})"
 
 
-def plan_kernel(group: FusionGroup) -> KernelPlan:
+def plan_kernel(group: FusionGroup, fast_math: bool = True) -> KernelPlan:
     shape = group.shape
     ndim = len(shape)
     specs: dict[tuple, InputSpec] = {}
@@ -133,7 +137,7 @@ def plan_kernel(group: FusionGroup) -> KernelPlan:
                     expand = (1,) * (ndim - x.aval.ndim) + x.aval.shape
                 operands.append(input_name(x, expand))
         names[eqn.outputs[0]] = f"t{k}"
-        expr, dtype = _expr(eqn, operands), eqn.outputs[0].aval.dtype
+        expr, dtype = _expr(eqn, operands, fast_math), eqn.outputs[0].aval.dtype
         # Numba keeps float and bool arithmetic in its operands' type but widens small
         # integers, so only integer results are cast back (fewer casts compile faster).
         body.append(f"t{k} = {_np_type(dtype)}({expr})" if dtype.kind in "iu" else f"t{k} = {expr}")

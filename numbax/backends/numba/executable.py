@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from ...config import config
 from ...core.ir import Eqn, Jaxpr, Literal, Var
 from ...core.primitives import impl_rules, lookup
 from ...interpreters.jit_call import compilers
@@ -180,7 +181,7 @@ class Executable:
             # A kernel for a handful of scalars costs a compile and saves nothing.
             if isinstance(item, FusionGroup) and item.worth_a_kernel and np.prod(
                     item.shape, dtype=np.int64) > 1:
-                plan = plan_kernel(item)
+                plan = plan_kernel(item, config.fast_math)
                 runner = GroupRunner(item, plan, get_kernel(plan.source))
                 self.runners.append(runner)
                 self.kernel_sources.append(plan.source)

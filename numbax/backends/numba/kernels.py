@@ -18,7 +18,17 @@ from pathlib import Path
 
 import numba
 
-_HEADER = "import numpy as np\n\n\n"
+from . import vecmath
+
+
+def _header() -> str:
+    # The vecmath source hash makes kernels that inline an older vecmath miss the cache.
+    source = Path(vecmath.__file__).read_bytes()
+    return (f"# numbax kernel; vecmath {hashlib.sha1(source).hexdigest()[:12]}\n"
+            "import numpy as np\n\nfrom numbax.backends.numba import vecmath as vm\n\n\n")
+
+
+_HEADER = _header()
 _memory: dict[str, object] = {}
 stats = {"memory_hits": 0, "kernels_created": 0, "disk_fallbacks": 0}
 _disk_ok: bool | None = None
