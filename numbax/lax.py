@@ -4,6 +4,8 @@ Control flow (cond, while_loop, fori_loop, scan) lives here too once it lands.
 """
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
 from .core import primitives as P
@@ -185,10 +187,15 @@ def switch(index, branches, *operands):
     >>> float(nb.lax.switch(1, [lambda x: x - 1.0, lambda x: x + 1.0], 1.0))
     2.0
     """
+    branches = list(branches)
+    return _switch(index, branches, operands,
+                   [f"branch {i}" for i in range(len(branches))])
+
+
+def _switch(index, branches, operands, names):
     from . import numpy as xnp
     from .interpreters.control_flow import INDEX_DTYPE, cond_p, join_branch_consts
     from .tree_util import tree_flatten, tree_unflatten
-    branches = list(branches)
     if not branches:
         raise ValueError("switch needs at least one branch")
     index = xnp.asarray(index)
@@ -199,8 +206,6 @@ def switch(index, branches, *operands):
                          np.asarray(0, INDEX_DTYPE))
     leaves, _ = tree_flatten(operands)
     traced = [_trace_fun(b, operands, "cond") for b in branches]
-    names = ["false_fun", "true_fun"] if len(branches) == 2 else [f"branch {i}" for i in
-                                                                 range(len(branches))]
     for i, (j, _, t) in enumerate(traced[1:], 1):
         _check_same("cond", traced[0][2], traced[0][0].out_avals, t, j.out_avals,
                     f"{names[0]} output", f"{names[i]} output")
@@ -226,7 +231,8 @@ def cond(pred, true_fun, false_fun, *operands):
                         "numbax.numpy.where for elementwise selection")
     if pred.dtype != np.bool_:
         pred = xnp.not_equal(pred, 0)
-    return switch(convert_element_type(pred, np.int32), [false_fun, true_fun], *operands)
+    return _switch(convert_element_type(pred, np.int32), [false_fun, true_fun], operands,
+                   ["false_fun", "true_fun"])
 
 
 def while_loop(cond_fun, body_fun, init_val):
@@ -273,7 +279,7 @@ def fori_loop(lower, upper, body_fun, init_val):
             i, x = carry
             return (i + np.ones((), i0.dtype), body_fun(i, x)), None
 
-        (_, out), _ = scan(step, (i0, init_val), None, length=max(int(upper) - int(lower), 0))
+        (_, out), _ = scan(step, (i0, init_val), None, length=builtins.max(int(upper) - int(lower), 0))
         return out
 
     def loop_cond(c):
@@ -292,7 +298,7 @@ def scan(f, init, xs, length: int | None = None, reverse: bool = False):
     >>> import numpy as np, numbax as nb
     >>> carry, ys = nb.lax.scan(lambda c, x: (c + x, c * x), 0.0, np.arange(4.0))
     >>> float(carry), ys.tolist()
-    (6.0, [0.0, 1.0, 3.0, 9.0])
+    (6.0, [0.0, 0.0, 2.0, 9.0])
     """
     from .interpreters.control_flow import scan_p
     from .tree_util import tree_flatten, tree_unflatten

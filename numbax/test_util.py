@@ -85,3 +85,17 @@ def check_grads(f: Callable, args: Sequence, order: int = 2, modes=("fwd", "rev"
             leaves_tree = tree_flatten(out)[1]
             u = tree_unflatten(leaves_tree, tree_flatten(u)[0])
             check_grads(lambda *x: vjp(f, *x)[1](u), args, order - 1, ("rev",), eps, atol, rtol)
+
+
+def ulp_error(got, expected) -> np.ndarray:
+    """Elementwise distance of got from expected in units in the last place of expected.
+
+    Equal values (including equal infinities and signed zeros) and nan-for-nan count 0;
+    a nan against a number, or an infinity against a finite number, counts inf.
+    """
+    got, expected = np.asarray(got), np.asarray(expected)
+    g, e = got.astype(np.float64), expected.astype(np.float64)
+    same = (g == e) | (np.isnan(g) & np.isnan(e))
+    with np.errstate(invalid="ignore", over="ignore"):
+        diff = np.abs(g - e) / np.spacing(np.abs(expected)).astype(np.float64)
+    return np.where(same, 0.0, np.where(np.isfinite(diff), diff, np.inf))

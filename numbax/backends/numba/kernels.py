@@ -100,7 +100,8 @@ def _guard_disk_cache(dispatcher):
     return dispatcher
 
 
-def _in_memory(source: str):
+def compile_in_memory(source: str):
+    """Compile kernel source without the disk cache (its LLVM IR stays inspectable)."""
     namespace: dict = {}
     exec(compile(_HEADER + source, "<numbax kernel>", "exec"), namespace)  # noqa: S102
     return _jit(namespace["kernel"], cache=False)
@@ -126,6 +127,6 @@ def get_kernel(source: str):
             warnings.warn(f"numbax: kernel cache folder {cache_dir()} is unusable ({err}); "
                           "compiling in memory instead", RuntimeWarning, stacklevel=2)
     if kernel is None:
-        kernel = _in_memory(source)
+        kernel = compile_in_memory(source)
     _memory[key] = kernel
     return kernel

@@ -161,6 +161,7 @@ def tanh64(x):
     large = 1.0 - 2.0 / (e + 1.0)
     large = -large if x < 0.0 else large
     y = small if a < 0.625 else large
+    y = x if s == 0.0 else y  # +-0 and the tiniest inputs, whose square underflows
     return x if x != x else y
 
 
