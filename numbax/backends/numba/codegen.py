@@ -15,6 +15,7 @@ import numpy as np
 from ...core.ir import Literal, Var
 from ..fusion import FusionGroup
 from .vecmath import FUNCTIONS as vecmath_names
+from .vecmath import LIMITED, TRIG_LIMIT
 
 
 def _np_type(dtype: np.dtype) -> str:
@@ -85,6 +86,7 @@ class KernelPlan:
     rows: bool                      # a flat kernel reducing rows of `inner` elements each
     reduce_axes: int                # trailing axes reduced (0: no reduction)
     reduce_op: str | None
+    flags_big: bool = False         # returns True when an argument needs the libm fallback
 
 
 _REDUCE = {"reduce_sum": ("acc = acc + {v}", "0"), "reduce_max": ("acc = np.maximum(acc, {v})", "-inf"),
@@ -141,6 +143,10 @@ def plan_kernel(group: FusionGroup, fast_math: bool = True) -> KernelPlan:
         # Numba keeps float and bool arithmetic in its operands' type but widens small
         # integers, so only integer results are cast back (fewer casts compile faster).
         body.append(f"t{k} = {_np_type(dtype)}({expr})" if dtype.kind in "iu" else f"t{k} = {expr}")
+        if fast_math and eqn.primitive.name in LIMITED and dtype.kind == "f":
+            # vecmath's sin/cos/tan are exact only up to TRIG_LIMIT: flag larger arguments so
+            # the caller recomputes this chunk with libm.
+            body.append(f"big |= abs({operands[0]}) > {TRIG_LIMIT!r}")
 
     inputs = [specs[k] for k in order]
     nd = any(s.kind == "view" for s in inputs)
@@ -207,5 +213,9 @@ def plan_kernel(group: FusionGroup, fast_math: bool = True) -> KernelPlan:
         if red is not None:
             out_index = ", ".join(idx[:outer]) if outer else "0"
             lines.append(f"{'    ' * (outer + 1)}r0[{out_index}] = acc")
+    flags_big = any(line.startswith("big |=") for line in body)
+    if flags_big:
+        lines.insert(1, "    big = False")
+        lines.append("    return big")
     return KernelPlan("\n".join(lines) + "\n", inputs, nd, rows, reduce_axes,
-                      red.primitive.name if red is not None else None)
+                      red.primitive.name if red is not None else None, flags_big)

@@ -68,6 +68,7 @@ class GroupRunner:
 
     def __init__(self, group: FusionGroup, plan: KernelPlan, kernel):
         self.group, self.plan, self.kernel = group, plan, kernel
+        self._libm_kernel = None
         self.shape = tuple(int(d) for d in group.shape)
         self.size = int(np.prod(self.shape, dtype=np.int64))
         red = group.reduction
@@ -130,17 +131,28 @@ class GroupRunner:
         n = self.extent
         if self.split:
             mid = n // 2
-            second = _second_thread().submit(self.kernel,
-                                             *self._chunk(args, flat, red_part(1), mid, n))
-            self.kernel(*self._chunk(args, flat, red_part(0), 0, mid))
+            chunks = [self._chunk(args, flat, red_part(0), 0, mid),
+                      self._chunk(args, flat, red_part(1), mid, n)]
+            second = _second_thread().submit(self.run_kernel, chunks[1])
+            self.run_kernel(chunks[0])
             second.result()
         else:
-            self.kernel(*self._chunk(args, flat, red_part(0), 0, n))
+            self.run_kernel(self._chunk(args, flat, red_part(0), 0, n))
         if self.full_reduce:
             red = self._combine(red) if self.split else red[0]
         if self.red_var is not None:
             outs[self.red_var] = np.asarray(red, self.red_dtype).reshape(self.red_shape)
         return [outs[v] for v in self.group.outputs]
+
+    def run_kernel(self, chunk_args) -> None:
+        if self.kernel(*chunk_args) and self.plan.flags_big:
+            self.libm_kernel()(*chunk_args)
+
+    def libm_kernel(self):
+        """The same loop calling libm, for chunks whose arguments exceed vecmath's range."""
+        if self._libm_kernel is None:
+            self._libm_kernel = get_kernel(plan_kernel(self.group, fast_math=False).source)
+        return self._libm_kernel
 
     def _combine(self, partial):
         op = self.plan.reduce_op
@@ -225,7 +237,13 @@ class Executable:
             namespace[f"{key}d{name(v)}"] = dtype
             lines.append(f"{name(v)} = empty({runner.shape}, {key}d{name(v)})")
             args.append(name(v) if len(runner.shape) == 1 else f"{name(v)}.reshape(-1)")
-        lines.append(f"{key}k({', '.join(args)}, {runner.extent})")
+        call = f"{', '.join(args)}, {runner.extent}"
+        if runner.plan.flags_big:
+            namespace[f"{key}libm"] = runner.libm_kernel
+            lines.append(f"if {key}k({call}):")
+            lines.append(f"    {key}libm()({call})")
+        else:
+            lines.append(f"{key}k({call})")
         return lines
 
     def describe(self) -> str:

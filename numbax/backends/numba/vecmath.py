@@ -171,6 +171,86 @@ def logistic64(x):
     return 1.0 / (1.0 + e) if x >= 0.0 else e / (1.0 + e)
 
 
+# Reduction by pi/2 in three 33-bit pieces (fdlibm's __ieee754_rem_pio2, medium path): exact
+# products n * piece for |n| < 2**20, so accurate for |x| <= TRIG_LIMIT. Larger arguments need
+# Payne-Hanek reduction; kernels flag them and rerun the chunk with libm (see codegen).
+TRIG_LIMIT = 1.5e6
+_INVPIO2 = 6.36619772367581382433e-01
+_PIO2_1, _PIO2_1T = 1.57079632673412561417e+00, 6.07710050650619224932e-11
+_PIO2_2, _PIO2_2T = 6.07710050630396597660e-11, 2.02226624879595063154e-21
+_PIO2_3, _PIO2_3T = 2.02226624871116645580e-21, 8.47842766036889956997e-32
+
+
+@numba.njit(**_JIT)
+def _rem_pio2(x):
+    """(n, hi, lo) with x = n * pi/2 + hi + lo and |hi| <= pi/4 (for |x| <= TRIG_LIMIT)."""
+    fn = (x * _INVPIO2 + _ROUND) - _ROUND
+    r = x - fn * _PIO2_1
+    t = r
+    w = fn * _PIO2_2
+    r = t - w
+    w = fn * _PIO2_2T - ((t - r) - w)
+    # third piece, always: the branch-free path pays a few flops instead of a test
+    t0 = r
+    w = fn * _PIO2_3
+    r = t0 - w
+    w = fn * _PIO2_3T - ((t0 - r) - w)
+    hi = r - w
+    lo = (r - hi) - w
+    return fn, hi, lo
+
+
+@numba.njit(**_JIT)
+def _sin_kernel(x, y):
+    z = x * x
+    v = z * x
+    r = 8.33333333332248946124e-03 + z * (-1.98412698298579493134e-04 + z * (
+        2.75573137070700676789e-06 + z * (-2.50507602534068634195e-08
+                                          + z * 1.58969099521155010221e-10)))
+    return x - ((z * (0.5 * y - v * r) - y) - v * -1.66666666666666324348e-01)
+
+
+@numba.njit(**_JIT)
+def _cos_kernel(x, y):
+    z = x * x
+    r = z * (4.16666666666666019037e-02 + z * (-1.38888888888741095749e-03 + z * (
+        2.48015872894767294178e-05 + z * (-2.75573143513906633035e-07 + z * (
+            2.08757232129817482790e-09 + z * -1.13596475577881948265e-11)))))
+    hz = 0.5 * z
+    w = 1.0 - hz
+    return w + (((1.0 - w) - hz) + (z * r - x * y))
+
+
+@numba.njit(**_JIT)
+def _sincos_quadrant(x):
+    n, hi, lo = _rem_pio2(x)
+    q = np.int64(n) & 3
+    return q, _sin_kernel(hi, lo), _cos_kernel(hi, lo)
+
+
+# Quadrant selection by single selects: LLVM if-converts those but not a chain of them.
+@numba.njit(**_JIT)
+def sin64(x):
+    q, s, c = _sincos_quadrant(x)
+    y = c if (q & 1) == 1 else s
+    y = -y if (q & 2) == 2 else y
+    return x if abs(x) < 1e-300 else y
+
+
+@numba.njit(**_JIT)
+def cos64(x):
+    q, s, c = _sincos_quadrant(x)
+    y = s if (q & 1) == 1 else c
+    return -y if ((q + 1) & 2) == 2 else y
+
+
+@numba.njit(**_JIT)
+def tan64(x):
+    q, s, c = _sincos_quadrant(x)
+    y = s / c if (q & 1) == 0 else -c / s
+    return x if abs(x) < 1e-300 else y
+
+
 def _f32(fn64):
     @numba.njit(**_JIT)
     def fn32(x):
@@ -180,10 +260,14 @@ def _f32(fn64):
 
 exp32, expm1_32, log32, log1p32, tanh32, logistic32 = (
     _f32(exp64), _f32(expm1_64), _f32(log64), _f32(log1p64), _f32(tanh64), _f32(logistic64))
+sin32, cos32, tan32 = _f32(sin64), _f32(cos64), _f32(tan64)
 
 # primitive name -> (float32 variant, float64 variant)
 FUNCTIONS = {
     "exp": ("exp32", "exp64"), "expm1": ("expm1_32", "expm1_64"), "log": ("log32", "log64"),
     "log1p": ("log1p32", "log1p64"), "tanh": ("tanh32", "tanh64"),
-    "logistic": ("logistic32", "logistic64"),
+    "logistic": ("logistic32", "logistic64"), "sin": ("sin32", "sin64"),
+    "cos": ("cos32", "cos64"), "tan": ("tan32", "tan64"),
 }
+# Functions accurate only for |x| <= TRIG_LIMIT: kernels check their arguments.
+LIMITED = frozenset({"sin", "cos", "tan"})
