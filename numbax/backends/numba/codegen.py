@@ -105,6 +105,46 @@ def _reduce_init(op: str, dtype: np.dtype) -> str:
     return f"{_np_type(dtype)}({info.min if init.startswith('-') else info.max})"
 
 
+REDUCE_BLOCK = 512
+
+
+def _blocked_reduction(loads, body, stores, value: str, op: str, init: str, acc_dtype,
+                       rows: bool, full_ins: list[int], n_out: int) -> list[str]:
+    """A reduction loop that stays vectorisable.
+
+    A single running accumulator is a chain of dependent floating-point operations that LLVM
+    may not reorder, so it would keep the whole loop, vecmath included, scalar. Instead each
+    block of REDUCE_BLOCK elements is computed by a plain (vectorised) loop into a buffer,
+    which four independent accumulators then reduce. The summation order changes as with
+    NumPy's pairwise sum.
+    """
+    combine = {"reduce_sum": "{a} + {b}", "reduce_max": "np.maximum({a}, {b})",
+               "reduce_min": "np.minimum({a}, {b})"}[op]
+    step = lambda k, j: f"acc{k} = " + combine.format(a=f"acc{k}", b=f"buf[{j}]")  # noqa: E731
+    length, base = ("inner", "r * inner") if rows else ("n", "0")
+    block = [f"for b in range(0, {length}, {REDUCE_BLOCK}):",
+             f"    m = min({REDUCE_BLOCK}, {length} - b)",
+             f"    lo = {base} + b"]
+    block += [f"    x{i} = a{i}[lo:lo + m]" for i in full_ins]
+    block += [f"    y{j} = o{j}[lo:lo + m]" for j in range(n_out)]
+    inner = [s.replace("= a", "= x", 1) for s in loads("j")] + body
+    inner += ["y" + s[1:] for s in stores("j")] + [f"buf[j] = {value}"]
+    block += ["    for j in range(m):"] + [f"        {s}" for s in inner]
+    block += ["    for j in range(0, m - 3, 4):"] + [f"        {step(k, f'j + {k}')}"
+                                                      for k in range(4)]
+    block += ["    for j in range(m - m % 4, m):", f"        {step(0, 'j')}"]
+    total = combine.format(a=combine.format(a="acc0", b="acc1"),
+                           b=combine.format(a="acc2", b="acc3"))
+    head = [f"buf = np.empty({REDUCE_BLOCK}, {_np_type(acc_dtype)})"]
+    accs = [f"acc{k} = {init}" for k in range(4)]
+    if rows:
+        lines = head + ["for r in range(rows):"] + [f"    {s}" for s in accs + block]
+        lines += [f"    r0[r] = {total}"]
+    else:
+        lines = head + accs + block + [f"r0[0] = {total}"]
+    return [f"    {s}" for s in lines]
+
+
 def plan_kernel(group: FusionGroup, fast_math: bool = True) -> KernelPlan:
     shape = group.shape
     ndim = len(shape)
@@ -187,16 +227,10 @@ def plan_kernel(group: FusionGroup, fast_math: bool = True) -> KernelPlan:
         if red is None:
             lines += ["    for i in range(n):"]
             lines += [f"        {s}" for s in loads("i") + body + stores("i")]
-        elif not rows:
-            lines += [f"    acc = {init}", "    for i in range(n):"]
-            lines += [f"        {s}" for s in loads("i") + body + stores("i") + [step]]
-            lines += ["    r0[0] = acc"]
         else:
-            lines += ["    for r in range(rows):", f"        acc = {init}",
-                      "        base = r * inner", "        for j in range(inner):",
-                      "            i = base + j"]
-            lines += [f"            {s}" for s in loads("i") + body + stores("i") + [step]]
-            lines += ["        r0[r] = acc"]
+            lines += _blocked_reduction(loads, body, stores, names[red.inputs[0]],
+                                        red.primitive.name, init, acc_dtype, rows,
+                                        full_ins, n_out)
     else:
         idx = [f"i{d}" for d in range(ndim)]
         full_index = ", ".join(idx)

@@ -15,8 +15,10 @@ import numpy as np
 from numba import types
 from numba.extending import intrinsic
 
-# Inlined into every kernel (whose disk cache then holds them); never cached on their own.
-_JIT = dict(inline="always", error_model="numpy", nogil=True)
+# Not inlined by Numba: each function is compiled once per process (and cached on disk), and
+# LLVM still inlines it into the kernel loop and vectorises. Numba-level inlining gave the
+# same machine code but made every kernel compile take 0.5 s instead of 0.15 s.
+_JIT = dict(error_model="numpy", nogil=True, cache=True)
 
 
 @intrinsic
