@@ -69,7 +69,8 @@ def _expr(eqn, operands: list[str], fast_math: bool) -> str:
 
 @dataclass(frozen=True)
 class InputSpec:
-    """How a kernel reads one input: at every element ('full'), once ('scalar'), or through a
+    """How a kernel reads one input: at every element ('full'), once ('scalar'), once per
+    row ('col') or at the row's position ('row') of a rows x inner tiling, or through a
     broadcast view of the iteration shape ('view'). `expand` is the shape the value is
     reshaped to before broadcasting to the iteration shape."""
 
@@ -83,8 +84,8 @@ class KernelPlan:
     source: str
     inputs: list[InputSpec]
     nd: bool                        # nested loops over broadcast views, else one flat loop
-    rows: bool                      # a flat kernel reducing rows of `inner` elements each
-    reduce_axes: int                # trailing axes reduced (0: no reduction)
+    rows: bool                      # a flat kernel over rows of `inner` elements each
+    inner_dims: int                 # trailing dims in a row (the reduced axes, if reducing)
     reduce_op: str | None
     flags_big: bool = False         # returns True when an argument needs the libm fallback
 
@@ -108,8 +109,8 @@ def _reduce_init(op: str, dtype: np.dtype) -> str:
 REDUCE_BLOCK = 512
 
 
-def _blocked_reduction(loads, body, stores, value: str, op: str, init: str, acc_dtype,
-                       rows: bool, full_ins: list[int], n_out: int) -> list[str]:
+def _blocked_reduction(inputs, body, stores, value: str, op: str, init: str, acc_dtype,
+                       rows: bool, n_out: int) -> list[str]:
     """A reduction loop that stays vectorisable.
 
     A single running accumulator is a chain of dependent floating-point operations that LLVM
@@ -125,11 +126,12 @@ def _blocked_reduction(loads, body, stores, value: str, op: str, init: str, acc_
     block = [f"for b in range(0, {length}, {REDUCE_BLOCK}):",
              f"    m = min({REDUCE_BLOCK}, {length} - b)",
              f"    lo = {base} + b"]
-    block += [f"    x{i} = a{i}[lo:lo + m]" for i in full_ins]
+    block += [f"    x{i} = a{i}[lo:lo + m]" if s.kind == "full" else f"    x{i} = a{i}[b:b + m]"
+              for i, s in enumerate(inputs) if s.kind in ("full", "row")]
     block += [f"    y{j} = o{j}[lo:lo + m]" for j in range(n_out)]
-    inner = [s.replace("= a", "= x", 1) for s in loads("j")] + body
-    inner += ["y" + s[1:] for s in stores("j")] + [f"buf[j] = {value}"]
-    block += ["    for j in range(m):"] + [f"        {s}" for s in inner]
+    loop = [f"v{i} = x{i}[j]" for i, s in enumerate(inputs) if s.kind in ("full", "row")]
+    loop += body + ["y" + s[1:] for s in stores("j")] + [f"buf[j] = {value}"]
+    block += ["    for j in range(m):"] + [f"        {s}" for s in loop]
     block += ["    for j in range(0, m - 3, 4):"] + [f"        {step(k, f'j + {k}')}"
                                                       for k in range(4)]
     block += ["    for j in range(m - m % 4, m):", f"        {step(0, 'j')}"]
@@ -137,12 +139,51 @@ def _blocked_reduction(loads, body, stores, value: str, op: str, init: str, acc_
                            b=combine.format(a="acc2", b="acc3"))
     head = [f"buf = np.empty({REDUCE_BLOCK}, {_np_type(acc_dtype)})"]
     accs = [f"acc{k} = {init}" for k in range(4)]
+    per_row = [f"v{i} = a{i}[r]" for i, s in enumerate(inputs) if s.kind == "col"]
     if rows:
-        lines = head + ["for r in range(rows):"] + [f"    {s}" for s in accs + block]
+        lines = head + ["for r in range(rows):"] + [f"    {s}" for s in per_row + accs + block]
         lines += [f"    r0[r] = {total}"]
     else:
         lines = head + accs + block + [f"r0[0] = {total}"]
     return [f"    {s}" for s in lines]
+
+
+def _tiled_loop(inputs, body, stores, n_out: int) -> list[str]:
+    """Elementwise loop over rows x inner: each row's slices are indexed from 0."""
+    lines = ["for r in range(rows):", "    lo = r * inner"]
+    lines += [f"    x{i} = a{i}[lo:lo + inner]" for i, s in enumerate(inputs) if s.kind == "full"]
+    lines += [f"    v{i} = a{i}[r]" for i, s in enumerate(inputs) if s.kind == "col"]
+    lines += [f"    y{j} = o{j}[lo:lo + inner]" for j in range(n_out)]
+    loop = [f"v{i} = x{i}[j]" if s.kind == "full" else f"v{i} = a{i}[j]"
+            for i, s in enumerate(inputs) if s.kind in ("full", "row")]
+    loop += body + ["y" + s[1:] for s in stores("j")]
+    lines += ["    for j in range(inner):"] + [f"        {s}" for s in loop]
+    return [f"    {s}" for s in lines]
+
+
+def _tile(shape: tuple[int, ...], expands: list[tuple[int, ...]], inner_dims) -> list | None:
+    """Classify inputs for a rows x inner iteration (inner = the last k dims), or None.
+
+    'row' inputs vary only along the inner dims (a bias), 'col' ones only along the rows
+    (a per-row scale); both become 1-D arrays indexed from zero.
+    """
+    ndim = len(shape)
+    for k in inner_dims:
+        kinds = []
+        for e in expands:
+            if e == shape:
+                kinds.append("full")
+            elif all(d == 1 for d in e):
+                kinds.append("scalar")
+            elif all(d == 1 for d in e[:ndim - k]) and e[ndim - k:] == shape[ndim - k:]:
+                kinds.append("row")
+            elif all(d == 1 for d in e[ndim - k:]) and e[:ndim - k] == shape[:ndim - k]:
+                kinds.append("col")
+            else:
+                break
+        else:
+            return [k, kinds]
+    return None
 
 
 def plan_kernel(group: FusionGroup, fast_math: bool = True) -> KernelPlan:
@@ -189,14 +230,23 @@ def plan_kernel(group: FusionGroup, fast_math: bool = True) -> KernelPlan:
             body.append(f"big |= abs({operands[0]}) > {TRIG_LIMIT!r}")
 
     inputs = [specs[k] for k in order]
-    nd = any(s.kind == "view" for s in inputs)
     red = group.reduction
     reduce_axes = len(red.params["axes"]) if red is not None else 0
     outer = ndim - reduce_axes
+    rows = False
+    if any(s.kind == "view" for s in inputs) or (red is not None and outer > 0):
+        # Rows x inner tiles keep the inner loop contiguous (and so vectorised); only shapes
+        # that do not tile fall back to nested loops over broadcast views.
+        choices = [reduce_axes] if red is not None else range(1, ndim)
+        tiled = _tile(shape, [s.expand for s in inputs], choices) if outer > 0 else None
+        if tiled is not None:
+            rows = True
+            inputs = [InputSpec(s.var, kind, s.expand) for s, kind in zip(inputs, tiled[1])]
+            inner_dims = tiled[0]
+    nd = not rows and any(s.kind == "view" for s in inputs)
 
     n_out = sum(1 for v in group.outputs if v in names)
     full_ins = [i for i, s in enumerate(inputs) if s.kind != "scalar"]
-    rows = not nd and red is not None and outer > 0
     # The caller passes views that start at the first element this call computes: indexing
     # from a non-zero start would make Numba guard against negative indices, and LLVM then
     # does not vectorise. Flat kernels take 1-D arrays; nd kernels take the chunk's shape.
@@ -224,13 +274,14 @@ def plan_kernel(group: FusionGroup, fast_math: bool = True) -> KernelPlan:
         init = _reduce_init(red.primitive.name, acc_dtype)
 
     if not nd:
-        if red is None:
+        if red is None and not rows:
             lines += ["    for i in range(n):"]
             lines += [f"        {s}" for s in loads("i") + body + stores("i")]
+        elif red is None:
+            lines += _tiled_loop(inputs, body, stores, n_out)
         else:
-            lines += _blocked_reduction(loads, body, stores, names[red.inputs[0]],
-                                        red.primitive.name, init, acc_dtype, rows,
-                                        full_ins, n_out)
+            lines += _blocked_reduction(inputs, body, stores, names[red.inputs[0]],
+                                        red.primitive.name, init, acc_dtype, rows, n_out)
     else:
         idx = [f"i{d}" for d in range(ndim)]
         full_index = ", ".join(idx)
@@ -251,5 +302,6 @@ def plan_kernel(group: FusionGroup, fast_math: bool = True) -> KernelPlan:
     if flags_big:
         lines.insert(1, "    big = False")
         lines.append("    return big")
-    return KernelPlan("\n".join(lines) + "\n", inputs, nd, rows, reduce_axes,
+    return KernelPlan("\n".join(lines) + "\n", inputs, nd, rows,
+                      inner_dims if rows else reduce_axes,
                       red.primitive.name if red is not None else None, flags_big)

@@ -72,17 +72,17 @@ class GroupRunner:
         self.shape = tuple(int(d) for d in group.shape)
         self.size = int(np.prod(self.shape, dtype=np.int64))
         red = group.reduction
-        outer = len(self.shape) - plan.reduce_axes
         self.red_var = red.outputs[0] if red is not None else None
         self.red_dtype = red.outputs[0].aval.dtype if red is not None else None
-        self.red_shape = self.shape[:outer]
-        self.full_reduce = red is not None and outer == 0
+        self.red_shape = self.shape[:len(self.shape) - plan.inner_dims] if red is not None else ()
+        self.full_reduce = red is not None and not self.red_shape and not plan.rows
         self.out_specs = [(v, v.aval.dtype) for v in group.outputs if v is not self.red_var]
-        self.inner = int(np.prod(self.shape[outer:], dtype=np.int64)) if plan.rows else 1
+        split_at = len(self.shape) - plan.inner_dims
+        self.inner = int(np.prod(self.shape[split_at:], dtype=np.int64)) if plan.rows else 1
         if plan.nd:
             self.extent = self.shape[0] if self.shape else 1
         elif plan.rows:
-            self.extent = int(np.prod(self.red_shape, dtype=np.int64))
+            self.extent = int(np.prod(self.shape[:split_at], dtype=np.int64))
         else:
             self.extent = self.size
         self.split = NUM_THREADS > 1 and self.size >= PARALLEL_THRESHOLD and self.extent >= 2
@@ -90,8 +90,8 @@ class GroupRunner:
     @property
     def inline(self) -> bool:
         """Whether the executable may call the kernel directly: one flat serial loop."""
-        return (not self.plan.nd and not self.split and self.red_var is None
-                and all(s.kind != "view" for s in self.plan.inputs))
+        return (not self.plan.nd and not self.plan.rows and not self.split
+                and self.red_var is None)
 
     def _prepare(self, vals) -> list:
         if self.plan.nd:
@@ -102,8 +102,8 @@ class GroupRunner:
     def _chunk(self, args, outs, red, lo: int, hi: int) -> list:
         """Kernel arguments for rows [lo, hi) of the outer loop."""
         scale = self.inner if self.plan.rows else 1
-        a = [x if s.kind == "scalar" else x[lo * scale:hi * scale]
-             for x, s in zip(args, self.plan.inputs)]
+        a = [x if s.kind in ("scalar", "row") else x[lo:hi] if s.kind == "col"
+             else x[lo * scale:hi * scale] for x, s in zip(args, self.plan.inputs)]
         a += [o[lo * scale:hi * scale] for o in outs]
         if red is not None:
             a.append(red if self.full_reduce else red[lo:hi])
