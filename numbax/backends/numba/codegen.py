@@ -15,7 +15,7 @@ import numpy as np
 from ...core.ir import Literal, Var
 from ..fusion import FusionGroup
 from .vecmath import FUNCTIONS as vecmath_names
-from .vecmath import LIMITED, TRIG_LIMIT
+from .vecmath import LIMITED
 
 
 def _np_type(dtype: np.dtype) -> str:
@@ -88,6 +88,7 @@ class KernelPlan:
     inner_dims: int                 # trailing dims in a row (the reduced axes, if reducing)
     reduce_op: str | None
     flags_big: bool = False         # returns True when an argument needs the libm fallback
+    cost: int = 1                   # estimated work per element, in simple-operation units
 
 
 _REDUCE = {"reduce_sum": ("acc = acc + {v}", "0"), "reduce_max": ("acc = np.maximum(acc, {v})", "-inf"),
@@ -107,6 +108,8 @@ def _reduce_init(op: str, dtype: np.dtype) -> str:
 
 
 REDUCE_BLOCK = 512
+_TRANSCENDENTAL = frozenset({"exp", "expm1", "log", "log1p", "sin", "cos", "tan", "tanh",
+                             "logistic", "pow"})
 
 
 def _blocked_reduction(inputs, body, stores, value: str, op: str, init: str, acc_dtype,
@@ -227,7 +230,8 @@ def plan_kernel(group: FusionGroup, fast_math: bool = True) -> KernelPlan:
         if fast_math and eqn.primitive.name in LIMITED and dtype.kind == "f":
             # vecmath's sin/cos/tan are exact only up to TRIG_LIMIT: flag larger arguments so
             # the caller recomputes this chunk with libm.
-            body.append(f"big |= abs({operands[0]}) > {TRIG_LIMIT!r}")
+            limit = LIMITED[eqn.primitive.name][dtype == np.float64]
+            body.append(f"big |= abs({operands[0]}) > {limit!r}")
 
     inputs = [specs[k] for k in order]
     red = group.reduction
@@ -302,6 +306,8 @@ def plan_kernel(group: FusionGroup, fast_math: bool = True) -> KernelPlan:
     if flags_big:
         lines.insert(1, "    big = False")
         lines.append("    return big")
+    # Transcendental functions cost about ten simple operations each (vectorised or not).
+    cost = sum(10 if e.primitive.name in _TRANSCENDENTAL else 1 for e in group.eqns)
     return KernelPlan("\n".join(lines) + "\n", inputs, nd, rows,
                       inner_dims if rows else reduce_axes,
-                      red.primitive.name if red is not None else None, flags_big)
+                      red.primitive.name if red is not None else None, flags_big, cost)

@@ -17,7 +17,8 @@ from .codegen import KernelPlan, plan_kernel
 from .kernels import get_kernel
 
 # Measured on the 2-core development machine (python -m numbax.bench): below about 2^17
-# elements, handing half the loop to a second thread costs more than it saves.
+# simple-operation-elements of work (element count times GroupRunner's cost estimate),
+# handing half the loop to a second thread costs more than it saves.
 PARALLEL_THRESHOLD = int(os.environ.get("NUMBAX_PARALLEL_THRESHOLD", 1 << 17))
 NUM_THREADS = min(2, os.cpu_count() or 1)
 _pool: ThreadPoolExecutor | None = None
@@ -85,7 +86,9 @@ class GroupRunner:
             self.extent = int(np.prod(self.shape[:split_at], dtype=np.int64))
         else:
             self.extent = self.size
-        self.split = NUM_THREADS > 1 and self.size >= PARALLEL_THRESHOLD and self.extent >= 2
+        # Work, not size, decides: a transcendental chain pays for a second thread sooner.
+        self.split = (NUM_THREADS > 1 and self.size * plan.cost >= PARALLEL_THRESHOLD
+                      and self.extent >= 2)
 
     @property
     def inline(self) -> bool:
