@@ -108,6 +108,7 @@ def _reduce_init(op: str, dtype: np.dtype) -> str:
 
 
 REDUCE_BLOCK = 512
+ACCUMULATORS = 8  # a power of two
 _TRANSCENDENTAL = frozenset({"exp", "expm1", "log", "log1p", "sin", "cos", "tan", "tanh",
                              "logistic", "pow"})
 
@@ -119,8 +120,8 @@ def _blocked_reduction(inputs, body, stores, value: str, op: str, init: str, acc
     A single running accumulator is a chain of dependent floating-point operations that LLVM
     may not reorder, so it would keep the whole loop, vecmath included, scalar. Instead each
     block of REDUCE_BLOCK elements is computed by a plain (vectorised) loop into a buffer,
-    which four independent accumulators then reduce. The summation order changes as with
-    NumPy's pairwise sum.
+    which ACCUMULATORS independent accumulators then reduce (enough chains to hide the add
+    latency). The summation order changes as with NumPy's pairwise sum.
     """
     combine = {"reduce_sum": "{a} + {b}", "reduce_max": "np.maximum({a}, {b})",
                "reduce_min": "np.minimum({a}, {b})"}[op]
@@ -135,13 +136,16 @@ def _blocked_reduction(inputs, body, stores, value: str, op: str, init: str, acc
     loop = [f"v{i} = x{i}[j]" for i, s in enumerate(inputs) if s.kind in ("full", "row")]
     loop += body + ["y" + s[1:] for s in stores("j")] + [f"buf[j] = {value}"]
     block += ["    for j in range(m):"] + [f"        {s}" for s in loop]
-    block += ["    for j in range(0, m - 3, 4):"] + [f"        {step(k, f'j + {k}')}"
-                                                      for k in range(4)]
-    block += ["    for j in range(m - m % 4, m):", f"        {step(0, 'j')}"]
-    total = combine.format(a=combine.format(a="acc0", b="acc1"),
-                           b=combine.format(a="acc2", b="acc3"))
+    n_acc = ACCUMULATORS
+    block += [f"    for j in range(0, m - {n_acc - 1}, {n_acc}):"]
+    block += [f"        {step(k, f'j + {k}')}" for k in range(n_acc)]
+    block += [f"    for j in range(m - m % {n_acc}, m):", f"        {step(0, 'j')}"]
+    total = [f"acc{k}" for k in range(n_acc)]
+    while len(total) > 1:  # a balanced tree, like the accumulators' own pairing
+        total = [combine.format(a=a, b=b) for a, b in zip(total[::2], total[1::2])]
+    total = total[0]
     head = [f"buf = np.empty({REDUCE_BLOCK}, {_np_type(acc_dtype)})"]
-    accs = [f"acc{k} = {init}" for k in range(4)]
+    accs = [f"acc{k} = {init}" for k in range(n_acc)]
     per_row = [f"v{i} = a{i}[r]" for i, s in enumerate(inputs) if s.kind == "col"]
     if rows:
         lines = head + ["for r in range(rows):"] + [f"    {s}" for s in per_row + accs + block]
