@@ -1,6 +1,7 @@
 """Shared fixtures: a seeded random generator and the trace-check-run-compare helper."""
 from __future__ import annotations
 
+import os
 import zlib
 
 import numpy as np
@@ -9,6 +10,18 @@ import pytest
 import numbax as nb
 from numbax.backends.interpreter import run_closed_jaxpr
 from numbax.tree_util import tree_flatten, tree_leaves, tree_unflatten
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _numbax_cache_dir(tmp_path_factory):
+    """Compiled kernels go to a fresh folder for the test session, not the user's cache."""
+    old = os.environ.get("NUMBAX_CACHE_DIR")
+    os.environ["NUMBAX_CACHE_DIR"] = str(tmp_path_factory.mktemp("numbax_cache"))
+    yield
+    if old is None:
+        os.environ.pop("NUMBAX_CACHE_DIR", None)
+    else:
+        os.environ["NUMBAX_CACHE_DIR"] = old
 
 
 def _tolerance(dtype: np.dtype) -> dict:

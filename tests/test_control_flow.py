@@ -3,8 +3,6 @@ a Python-loop reference, evaluated eagerly and under jit, and under jvp, grad, v
 checkpoint and their compositions."""
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
@@ -16,18 +14,6 @@ from numbax.core.ir import Jaxpr
 from numbax.interpreters.jit_call import compilers
 from numbax.test_util import check_grads
 from numbax.tree_util import tree_leaves, tree_unflatten
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _numbax_cache_dir(tmp_path_factory):
-    old = os.environ.get("NUMBAX_CACHE_DIR")
-    os.environ["NUMBAX_CACHE_DIR"] = str(tmp_path_factory.mktemp("numbax_cache_control_flow"))
-    yield
-    if old is None:
-        os.environ.pop("NUMBAX_CACHE_DIR", None)
-    else:
-        os.environ["NUMBAX_CACHE_DIR"] = old
-
 
 # ---------------------------------------------------------------------------------------------
 # helpers

@@ -10,18 +10,6 @@ import numbax as nb
 import numbax.numpy as xnp
 from numbax.backends.numba import kernels
 
-
-@pytest.fixture(scope="session", autouse=True)
-def _numbax_cache_dir(tmp_path_factory):
-    old = os.environ.get("NUMBAX_CACHE_DIR")
-    os.environ["NUMBAX_CACHE_DIR"] = str(tmp_path_factory.mktemp("numbax_cache_jit"))
-    yield
-    if old is None:
-        os.environ.pop("NUMBAX_CACHE_DIR", None)
-    else:
-        os.environ["NUMBAX_CACHE_DIR"] = old
-
-
 BACKENDS = ["numba", "interpreter"]
 X = np.linspace(-1.0, 1.0, 12).reshape(3, 4)
 Y = np.linspace(0.5, 2.0, 12).reshape(3, 4)

@@ -1,26 +1,12 @@
 """fusion.partition on hand-built Jaxprs: valid order, no cycles, multi-output groups."""
 from __future__ import annotations
 
-import os
-
 import numpy as np
-import pytest
 
 import numbax as nb
 import numbax.numpy as xnp
 from numbax.backends.fusion import FusionGroup, count_kernels, partition
 from numbax.core.ir import Var
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _numbax_cache_dir(tmp_path_factory):
-    old = os.environ.get("NUMBAX_CACHE_DIR")
-    os.environ["NUMBAX_CACHE_DIR"] = str(tmp_path_factory.mktemp("numbax_cache_fusion"))
-    yield
-    if old is None:
-        os.environ.pop("NUMBAX_CACHE_DIR", None)
-    else:
-        os.environ["NUMBAX_CACHE_DIR"] = old
 
 
 def _jaxpr(fn, *args):

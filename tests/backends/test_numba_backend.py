@@ -18,17 +18,6 @@ import numbax.numpy as xnp
 from numbax.backends.numba import kernels
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _numbax_cache_dir(tmp_path_factory):
-    old = os.environ.get("NUMBAX_CACHE_DIR")
-    os.environ["NUMBAX_CACHE_DIR"] = str(tmp_path_factory.mktemp("numbax_cache_backend"))
-    yield
-    if old is None:
-        os.environ.pop("NUMBAX_CACHE_DIR", None)
-    else:
-        os.environ["NUMBAX_CACHE_DIR"] = old
-
-
 def _tol(dtype):
     return {"rtol": 1e-5, "atol": 1e-6} if np.dtype(dtype) == np.float32 else \
         {"rtol": 1e-12, "atol": 1e-12}

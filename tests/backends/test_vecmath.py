@@ -14,7 +14,7 @@ from numbax.test_util import ulp_error
 # cos of the reduced argument), 4 in float32.
 MAX_ULP = {np.float64: 2.0, np.float32: 4.0}
 EXTRA_ULP = {("tan", np.float64): 1.0}
-TRIG = (-vecmath.TRIG_LIMIT, vecmath.TRIG_LIMIT)
+TRIG = (-vecmath.TRIG_LIMIT, vecmath.TRIG_LIMIT)  # the float32 sampler clips to its own limit
 DOMAINS = {"exp": (-750.0, 750.0), "expm1": (-60.0, 750.0), "log": (0.0, 1e308),
            "log1p": (-1.0, 1e308), "tanh": (-30.0, 30.0), "logistic": (-800.0, 800.0),
            "sin": TRIG, "cos": TRIG, "tan": TRIG}
@@ -59,7 +59,7 @@ def test_vecmath_is_within_documented_ulps_of_numpy(name, dtype):
     rng = np.random.default_rng(7)
     x = _points(dtype, *DOMAINS[name], 500_000, rng)
     if name in vecmath.LIMITED:  # kernels send larger arguments to libm
-        x = x[~(np.abs(x) > vecmath.TRIG_LIMIT)]
+        x = x[~(np.abs(x) > vecmath.LIMITED[name][dtype == np.float64])]
     fn = getattr(vecmath, vecmath.FUNCTIONS[name][dtype == np.float64])
     got = np.empty_like(x)
     _loop(fn)(x, got)

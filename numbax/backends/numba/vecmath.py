@@ -21,32 +21,18 @@ from numba.extending import intrinsic
 _JIT = dict(error_model="numpy", nogil=True, cache=True)
 
 
-@intrinsic
-def _bits_to_f64(typingctx, i):
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], context.get_value_type(types.float64))
-    return types.float64(types.int64), codegen
+def _bitcast(src, dst):
+    """An intrinsic reinterpreting a src-typed value's bits as dst (no conversion)."""
+    @intrinsic
+    def cast(typingctx, x):
+        def codegen(context, builder, signature, args):
+            return builder.bitcast(args[0], context.get_value_type(dst))
+        return dst(src), codegen
+    return cast
 
 
-@intrinsic
-def _f64_to_bits(typingctx, x):
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], context.get_value_type(types.int64))
-    return types.int64(types.float64), codegen
-
-
-@intrinsic
-def _bits_to_f32(typingctx, i):
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], context.get_value_type(types.float32))
-    return types.float32(types.int32), codegen
-
-
-@intrinsic
-def _f32_to_bits(typingctx, x):
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], context.get_value_type(types.int32))
-    return types.int32(types.float32), codegen
+_bits_to_f64, _f64_to_bits = _bitcast(types.int64, types.float64), _bitcast(types.float64, types.int64)
+_bits_to_f32, _f32_to_bits = _bitcast(types.int32, types.float32), _bitcast(types.float32, types.int32)
 
 
 LOG2E = 1.4426950408889634
