@@ -134,13 +134,7 @@ def vjp(fun: Callable, *primals, has_aux: bool = False):
         if ct_tree != out_tree:
             raise TypeError(f"vjp_fn expects a cotangent with the structure of the output "
                             f"{out_tree}, got {ct_tree}")
-        cts = []
-        for i, (c, a) in enumerate(zip(ct_leaves, out_avals)):
-            c_aval = get_aval(c, f"vjp_fn: cotangent leaf {i}")
-            if c_aval.shape != a.shape:
-                raise TypeError(f"vjp_fn: cotangent leaf {i} has shape {c_aval.shape}, expected "
-                                f"{a.shape} (the output's)")
-            cts.append(xnp.asarray(c, a.dtype))
+        cts = _check_tangents(out_avals, ct_leaves, "vjp_fn", "cotangent", "output")
         cts += [ad.Zero(get_aval(o)) for o in outs[n_out:]]
         return tuple(tree_unflatten(in_tree, _outputs(vjp_flat_fn(*cts))))
 
@@ -218,14 +212,15 @@ def grad(fun: Callable, argnums=0, has_aux: bool = False) -> Callable:
     return grad_f
 
 
-def _check_tangents(primal_avals, t_leaves, fname: str) -> list:
-    """Tangent leaves converted to their primals' dtypes; a shape mismatch is a TypeError."""
+def _check_tangents(primal_avals, t_leaves, fname: str, what: str = "tangent",
+                    of: str = "primal") -> list:
+    """(Co)tangent leaves converted to their primals' dtypes; a shape mismatch is a TypeError."""
     ts = []
     for i, (pa, t) in enumerate(zip(primal_avals, t_leaves)):
-        ta = get_aval(t, f"{fname}: tangent leaf {i}")
+        ta = get_aval(t, f"{fname}: {what} leaf {i}")
         if pa.shape != ta.shape:
-            raise TypeError(f"{fname}: tangent leaf {i} has shape {ta.shape} but its primal has "
-                            f"shape {pa.shape}")
+            raise TypeError(f"{fname}: {what} leaf {i} has shape {ta.shape} but its {of} has "
+                            f"shape {pa.shape}: expected {pa.shape}")
         ts.append(xnp.asarray(t, pa.dtype))
     return ts
 
