@@ -42,6 +42,9 @@ def main() -> None:
     t_numpy = median_time(lambda: numpy_per_example_grads(w, x, y), 21)
     staged = nb.make_jaxpr(per_example)(w, x, y)
     t_staged = median_time(lambda: run_closed_jaxpr(staged, w, x, y), 21)
+    compiled = nb.jit(per_example)
+    assert np.allclose(compiled(w, x, y), numpy_per_example_grads(w, x, y))
+    t_jit = median_time(lambda: compiled(w, x, y), 21)
     t_loop = median_time(lambda: [g(w, x[i], y[i]) for i in range(b)], 3)
     print(f"vmap(grad): {1e3 * t_vmap:8.3f} ms")
     print(f"loop(grad): {1e3 * t_loop:8.3f} ms   vmap is {t_loop / t_vmap:6.1f}x faster (target >= 20)")
@@ -49,6 +52,8 @@ def main() -> None:
           "(target <= 2)")
     print(f"staged    : {1e3 * t_staged:8.3f} ms   traced once, run on the interpreter backend: "
           f"{t_staged / t_numpy:4.2f}x NumPy")
+    print(f"jit       : {1e3 * t_jit:8.3f} ms   jit(vmap(grad)) on the Numba backend: "
+          f"{t_jit / t_numpy:4.2f}x NumPy")
 
 
 if __name__ == "__main__":
