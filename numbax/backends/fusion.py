@@ -64,18 +64,38 @@ def _reduces_trailing(eqn: Eqn, ndim: int) -> bool:
 
 def partition(jaxpr: Jaxpr) -> list[Eqn | FusionGroup]:
     """The program as a list of unfused equations and fusion groups, in a valid order."""
-    producer: dict[Var, int] = {}
-    group_of: dict[Var, FusionGroup] = {}
+    item_of: dict[Var, Eqn | FusionGroup] = {}
+    external: dict[int, list[Var]] = {}  # id(item) -> the values it reads from other items
     items: list[Eqn | FusionGroup] = []
 
+    def reaches(x: Var, group: FusionGroup) -> bool:
+        """Whether x (made outside group) depends on group, through any chain of items."""
+        stack, seen = [item_of.get(x)], set()
+        while stack:
+            item = stack.pop()
+            if item is None or id(item) in seen:
+                continue
+            if item is group:
+                return True
+            seen.add(id(item))
+            stack.extend(item_of.get(y) for y in external[id(item)])
+        return False
+
     def can_join(group: FusionGroup, eqn: Eqn) -> bool:
-        # Joining is safe when everything the equation reads from outside the group existed
-        # before the group started: then no path leaves the group and comes back.
-        return all(group_of.get(x) is group or producer.get(x, -1) < group.start
-                   for x in eqn.inputs if isinstance(x, Var))
+        # Joining would create a cycle exactly when something the equation reads from outside
+        # the group already depends on the group.
+        return not any(isinstance(x, Var) and item_of.get(x) is not group and reaches(x, group)
+                       for x in eqn.inputs)
+
+    def add(item, eqn: Eqn) -> None:
+        reads = external.setdefault(id(item), [])
+        reads.extend(x for x in eqn.inputs if isinstance(x, Var) and item_of.get(x) is not item)
+        for v in eqn.outputs:
+            item_of[v] = item
 
     for index, eqn in enumerate(jaxpr.eqns):
-        candidates = [group_of[x] for x in eqn.inputs if isinstance(x, Var) and x in group_of]
+        candidates = [item_of[x] for x in eqn.inputs
+                      if isinstance(x, Var) and isinstance(item_of.get(x), FusionGroup)]
         target = None
         if is_fusible(eqn):
             shape = eqn.outputs[0].aval.shape
@@ -91,6 +111,7 @@ def partition(jaxpr: Jaxpr) -> list[Eqn | FusionGroup]:
                 target = FusionGroup(index, shape)
                 items.append(target)
             target.eqns.append(eqn)
+            add(target, eqn)
         elif (eqn.primitive.name in REDUCTIONS and candidates
               and candidates[0].reduction is None
               and candidates[0].shape == eqn.inputs[0].aval.shape
@@ -99,12 +120,12 @@ def partition(jaxpr: Jaxpr) -> list[Eqn | FusionGroup]:
               and candidates[0].worth_a_kernel):
             target = candidates[0]
             target.reduction = eqn
+            add(target, eqn)
         else:
             items.append(eqn)
-        for v in eqn.outputs:
-            producer[v] = index
-            if target is not None:
-                group_of[v] = target
+            add(eqn, eqn)
+    items = _toposort(items, item_of, external)
+    group_of = {v: item for v, item in item_of.items() if isinstance(item, FusionGroup)}
 
     used_outside: set[Var] = {x for x in jaxpr.outvars if isinstance(x, Var)}
     for item in items:
@@ -125,6 +146,26 @@ def partition(jaxpr: Jaxpr) -> list[Eqn | FusionGroup]:
                         item.inputs.append(x)
             item.outputs = [v for e in _members(item) for v in e.outputs if v in used_outside]
     return items
+
+
+def _toposort(items, item_of, external) -> list:
+    """Items ordered so that each runs after everything it reads (stable otherwise): a group
+    may read values made after its first equation, by items that do not depend on it."""
+    order, done = [], set()
+    for root in items:
+        stack = [(root, False)]
+        while stack:
+            item, expanded = stack.pop()
+            if id(item) in done:
+                continue
+            if expanded:
+                done.add(id(item))
+                order.append(item)
+                continue
+            stack.append((item, True))
+            stack.extend((item_of[y], False) for y in reversed(external[id(item)])
+                         if y in item_of and id(item_of[y]) not in done)
+    return order
 
 
 def _members(item) -> list[Eqn]:
