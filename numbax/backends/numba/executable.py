@@ -14,7 +14,7 @@ from ...core.primitives import impl_rules, lookup
 from ...interpreters.jit_call import compilers
 from ..fusion import FusionGroup, partition
 from .codegen import KernelPlan, plan_kernel
-from .kernels import get_kernel
+from .kernels import FLOAT32_VECTOR_WIDTH, WideOnFirstCall, get_kernel
 
 # Measured on the 2-core development machine (python -m numbax.bench): below about 2^17
 # simple-operation-elements of work (element count times GroupRunner's cost estimate),
@@ -62,13 +62,22 @@ def inline_calls(jaxpr: Jaxpr) -> Jaxpr:
     return Jaxpr(jaxpr.constvars, jaxpr.invars, eqns, outvars)
 
 
+def _widened(group: FusionGroup, kernel, on_compiled):
+    """kernel, compiled with full-width vectors on its first call if it computes float32."""
+    dtypes = {v.aval.dtype for e in group.eqns for v in e.outputs if v.aval.dtype.kind == "f"}
+    if FLOAT32_VECTOR_WIDTH and dtypes == {np.dtype(np.float32)}:
+        return WideOnFirstCall(kernel, FLOAT32_VECTOR_WIDTH, on_compiled)
+    return kernel
+
+
 class GroupRunner:
     """Prepares a group's operands, allocates its outputs in NumPy (which maps large blocks
     to huge pages) and runs its kernel on views, splitting the outer loop over two threads
     when the group is large enough."""
 
     def __init__(self, group: FusionGroup, plan: KernelPlan, kernel):
-        self.group, self.plan, self.kernel = group, plan, kernel
+        self.group, self.plan, self.raw_kernel = group, plan, kernel
+        self.kernel = _widened(group, kernel, self._compiled)
         self._libm_kernel = None
         self.shape = tuple(int(d) for d in group.shape)
         self.size = int(np.prod(self.shape, dtype=np.int64))
@@ -146,6 +155,9 @@ class GroupRunner:
         if self.red_var is not None:
             outs[self.red_var] = np.asarray(red, self.red_dtype).reshape(self.red_shape)
         return [outs[v] for v in self.group.outputs]
+
+    def _compiled(self, kernel) -> None:
+        self.kernel = kernel
 
     def run_kernel(self, chunk_args) -> None:
         if self.kernel(*chunk_args) and self.plan.flags_big:
@@ -231,7 +243,9 @@ class Executable:
     @staticmethod
     def _inline_call(runner: GroupRunner, key: str, inputs, name, namespace) -> list[str]:
         """Straight-line allocation and kernel call for a small flat elementwise group."""
-        namespace[f"{key}k"], namespace["empty"] = runner.kernel, np.empty
+        namespace["empty"] = np.empty
+        namespace[f"{key}k"] = _widened(runner.group, runner.raw_kernel,
+                                        lambda k: namespace.__setitem__(f"{key}k", k))
         lines, args = [], []
         for var in inputs:
             ndim = var.aval.ndim if isinstance(var, Var) else 0
