@@ -310,8 +310,10 @@ def plan_kernel(group: FusionGroup, fast_math: bool = True) -> KernelPlan:
     if flags_big:
         lines.insert(1, "    big = False")
         lines.append("    return big")
-    # Transcendental functions cost about ten simple operations each (vectorised or not).
-    cost = sum(10 if e.primitive.name in _TRANSCENDENTAL else 1 for e in group.eqns)
+    # A transcendental function costs about ten simple operations in float64, five in float32
+    # (whose vectors hold twice the lanes).
+    cost = sum((5 if e.outputs[0].aval.dtype == np.float32 else 10)
+               if e.primitive.name in _TRANSCENDENTAL else 1 for e in group.eqns)
     return KernelPlan("\n".join(lines) + "\n", inputs, nd, rows,
                       inner_dims if rows else reduce_axes,
                       red.primitive.name if red is not None else None, flags_big, cost)
