@@ -563,8 +563,11 @@ class jit:  # noqa: N801 (JAX's name)
         return _Compiled(jaxpr, consts, box[0], box[0] == _LEAF_TREE, None)
 
     def __call__(self, *args, **kwargs):
-        if not self.static_argnums and not kwargs and all(type(a) is np.ndarray for a in args):
-            compiled = self._fast.get((config.state(), *((a.shape, a.dtype) for a in args)))
+        if not kwargs and not self.static_argnums:
+            # The common call: NumPy arrays only, a signature seen before. Non-array arguments
+            # drop out of the key, whose length (with len(args)) then matches nothing.
+            compiled = self._fast.get((config.state(), len(args), *[
+                (a.shape, a.dtype) for a in args if type(a) is np.ndarray]))
             if compiled is not None:
                 self.hits += 1
                 outs = compiled.executable(*compiled.consts, *args)
@@ -592,7 +595,7 @@ class jit:  # noqa: N801 (JAX's name)
             compiled.lowered_executable = exe
             self._cache[key] = compiled
             if not static and in_tree == tree_flatten((tuple(leaves), {}))[1]:
-                self._fast[(key[3], *key[1])] = compiled
+                self._fast[(key[3], len(leaves), *key[1])] = compiled
         else:
             self.hits += 1
         return compiled

@@ -20,6 +20,7 @@ class Config:
 
     def __init__(self):
         self._values = {"fast_math": os.environ.get("NUMBAX_FAST_MATH", "1") != "0"}
+        self._state = tuple(sorted(self._values.items()))
 
     def update(self, name: str, value) -> None:
         if name not in self._values:
@@ -28,6 +29,7 @@ class Config:
             raise TypeError(f"config option {name!r} takes a {type(self._values[name]).__name__}, "
                             f"got {value!r}")
         self._values[name] = value
+        self._state = tuple(sorted(self._values.items()))
 
     def __getattr__(self, name: str):
         try:
@@ -36,8 +38,8 @@ class Config:
             raise AttributeError(f"unknown numbax config option {name!r}") from None
 
     def state(self) -> tuple:
-        """The settings that affect compiled code, as a hashable key."""
-        return tuple(sorted(self._values.items()))
+        """The settings that affect compiled code, as a hashable key (read on every jit call)."""
+        return self._state
 
 
 config = Config()
