@@ -14,7 +14,7 @@ from ...core.primitives import impl_rules, lookup
 from ...interpreters.jit_call import compilers
 from ..fusion import FusionGroup, partition
 from .codegen import KernelPlan, plan_kernel
-from .kernels import FLOAT32_VECTOR_WIDTH, WideOnFirstCall, get_kernel
+from .kernels import VECTOR_WIDTHS, WideOnFirstCall, get_kernel
 
 # Measured on the 2-core development machine: below about 2^18 simple-operation-elements of
 # work (element count times the kernel's cost estimate), handing half the loop to a second
@@ -64,11 +64,11 @@ def inline_calls(jaxpr: Jaxpr) -> Jaxpr:
 
 
 def _widened(group: FusionGroup, kernel, on_compiled):
-    """kernel, compiled with full-width vectors on its first call if it computes float32."""
+    """kernel, compiled with full-width vectors on its first call if it computes one float
+    dtype and the machine has a width for it."""
     dtypes = {v.aval.dtype for e in group.eqns for v in e.outputs if v.aval.dtype.kind == "f"}
-    if FLOAT32_VECTOR_WIDTH and dtypes == {np.dtype(np.float32)}:
-        return WideOnFirstCall(kernel, FLOAT32_VECTOR_WIDTH, on_compiled)
-    return kernel
+    width = VECTOR_WIDTHS.get(next(iter(dtypes))) if len(dtypes) == 1 else None
+    return WideOnFirstCall(kernel, width, on_compiled) if width else kernel
 
 
 class GroupRunner:
