@@ -9,6 +9,7 @@ Run: python -m benchmarks.torch_compile
 from __future__ import annotations
 
 import time
+from functools import partial
 
 import numpy as np
 
@@ -45,9 +46,9 @@ def main() -> None:
             tol = 1e-4 if dtype == np.float32 else 1e-10
             assert np.allclose(ours(x, y), ref(x, y), rtol=tol)
             assert np.allclose(theirs(xt, yt).numpy(), ref(x, y), rtol=tol)
-            t_ours = median_time(lambda: ours(x, y), 9)
-            t_theirs = median_time(lambda: theirs(xt, yt), 9)
-            t_np = median_time(lambda: ref(x, y), 9)
+            t_ours = median_time(partial(ours, x, y), 9)
+            t_theirs = median_time(partial(theirs, xt, yt), 9)
+            t_np = median_time(partial(ref, x, y), 9)
             print(f"{np.dtype(dtype).name:8} k={k:<4} {1e3 * t_ours:7.2f} ({first_ours:5.2f}s) "
                   f"{1e3 * t_theirs:8.2f} ({first_theirs:5.2f}s) {1e3 * t_np:8.2f}")
 

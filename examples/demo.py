@@ -1,4 +1,5 @@
-"""numbax in one page: trace a NumPy-style function to IR, differentiate it, check it.
+"""numbax in one page: trace a NumPy-style function to IR, differentiate it, compile the
+training step with jit (fused Numba kernels), and check the gradients.
 
 Run: python examples/demo.py
 """
@@ -28,7 +29,9 @@ def main() -> None:
     print("The IR of the loss (make_jaxpr):")
     print(nb.make_jaxpr(loss)(params, x, y))
 
-    value_and_grad = nb.value_and_grad(loss)
+    value_and_grad = nb.jit(nb.value_and_grad(loss))
+    lowered = value_and_grad.lower(params, x, y)
+    print(f"jit(value_and_grad(loss)) runs {len(lowered.kernel_sources)} fused kernels")
     for step in range(201):
         value, grads = value_and_grad(params, x, y)
         params = [p - 0.1 * g for p, g in zip(params, grads)]
