@@ -410,3 +410,20 @@ def test_corrupt_cached_kernel_file_does_not_crash(tmp_path, monkeypatch):
     with pytest.warns(RuntimeWarning, match="compiling in memory"):
         out = nb.jit(fn)(X64)
     np.testing.assert_allclose(out, np.sin(X64) * 3.375 + X64, rtol=1e-12)
+
+
+def test_reduction_of_a_one_or_zero_element_group_runs_without_a_kernel():
+    for x in (np.ones(1), np.zeros((0,))):
+        np.testing.assert_allclose(nb.jit(lambda x: xnp.sum(xnp.sin(x) * 2))(x), np.sum(np.sin(x) * 2))
+    np.testing.assert_array_equal(nb.jit(lambda x: xnp.sum(xnp.exp(x), axis=1))(np.ones((5, 0))),
+                                  np.zeros(5))
+
+
+def test_group_whose_results_are_unused_is_skipped():
+    def f(x):
+        xnp.sum(xnp.sin(x) * 2)
+        return x * 3
+    x = np.random.default_rng(0).standard_normal((3, 4))
+    np.testing.assert_allclose(nb.jit(f)(x), x * 3)
+    g = lambda x: xnp.sum(xnp.mean(x, axis=0, keepdims=True) * x)  # noqa: E731
+    np.testing.assert_allclose(nb.jit(nb.grad(g))(x), nb.grad(g)(x), rtol=1e-12)

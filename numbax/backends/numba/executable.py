@@ -12,7 +12,7 @@ from ...config import config
 from ...core.ir import Eqn, Jaxpr, Literal, Var
 from ...core.primitives import impl_rules, lookup
 from ...interpreters.jit_call import compilers
-from ..fusion import FusionGroup, partition
+from ..fusion import FusionGroup, _members, partition
 from .codegen import KernelPlan, plan_kernel
 from .kernels import VECTOR_WIDTHS, WideOnFirstCall, get_kernel
 
@@ -219,11 +219,13 @@ class Executable:
                     lines += self._inline_call(runner, key, [s.var for s in plan.inputs], name,
                                                namespace)
                     continue
+                if not item.outputs:
+                    continue  # nothing it computes is used
                 namespace[key] = runner
                 outs = ", ".join(name(v) for v in item.outputs)
                 lines.append(f"{outs}{',' if len(item.outputs) == 1 else ''} = {key}({ins})")
                 continue
-            for eqn in ([item] if isinstance(item, Eqn) else item.eqns):
+            for eqn in ([item] if isinstance(item, Eqn) else _members(item)):
                 rule = lookup(impl_rules, eqn.primitive, "NumPy evaluation")
                 key = f"e{len(namespace)}"
                 kw = dict(eqn.params)
