@@ -99,7 +99,8 @@ class JaxprTypeError(TypeError):
 
 
 def typecheck(jaxpr: Jaxpr) -> None:
-    """Re-derive every equation's output avals from its primitive's rule; raise on mismatch."""
+    """Re-derive every equation's output avals from its primitive's rule, in the bodies that
+    equations hold too; raise on mismatch."""
     env: set[Var] = set()
 
     def read(x: Atom) -> ShapedArray:
@@ -127,8 +128,20 @@ def typecheck(jaxpr: Jaxpr) -> None:
                 f"{[a.str_short() for a in in_avals]}")
         for v in eqn.outputs:
             write(v)
+        for sub in _sub_jaxprs(eqn.params):
+            typecheck(sub)
     for x in jaxpr.outvars:
         read(x)
+
+
+def _sub_jaxprs(params: dict):
+    """The bodies an equation holds (jit, checkpoint, cond branches, loop bodies...)."""
+    for v in params.values():
+        for item in (v if isinstance(v, tuple | list) else (v,)):
+            if isinstance(item, ClosedJaxpr):
+                yield item.jaxpr
+            elif isinstance(item, Jaxpr):
+                yield item
 
 
 def eval_jaxpr(jaxpr: Jaxpr, consts, args) -> list:

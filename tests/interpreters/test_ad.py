@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import numbax as nb
 import numbax.numpy as xnp
 from numbax.core import primitives as P
-from numbax.core.ir import ClosedJaxpr, Jaxpr, Var, eval_jaxpr
+from numbax.core.ir import Jaxpr, Var, eval_jaxpr
 from numbax.interpreters import ad
 from numbax.interpreters.partial_eval import dce_jaxpr
 from numbax.test_util import check_grads
@@ -47,15 +47,6 @@ def fd_jacobian(f, x, eps=1e-6):
         dx[idx] = eps
         jac[(...,) + idx] = (np.asarray(f(x + dx)) - np.asarray(f(x - dx))) / (2 * eps)
     return jac
-
-
-def check_all(jaxpr):
-    jaxpr = jaxpr.jaxpr if isinstance(jaxpr, ClosedJaxpr) else jaxpr
-    jaxpr.check()
-    for eqn in jaxpr.eqns:
-        for v in eqn.params.values():
-            if isinstance(v, Jaxpr | ClosedJaxpr):
-                check_all(v)
 
 
 SHAPES = [(), (3,), (2, 3)]
@@ -320,7 +311,7 @@ def test_gradient_with_traced_integer_index_argument_under_make_jaxpr():
 
     x, i = rand((4, 2), 13), np.array([3, 1, 1], dtype=np.int64)
     closed = nb.make_jaxpr(nb.grad(loss))(x, i)
-    check_all(closed)
+    closed.check()
     (g,) = eval_jaxpr(closed.jaxpr, closed.consts, [x, i])
     expected = np.zeros_like(x)
     np.add.at(expected, i, np.cos(x[i]))
@@ -505,8 +496,8 @@ def test_lax_primitive_derivatives_match_finite_differences(name):
     assert name in {e.primitive.name for e in closed.eqns}
     check_grads(fn, args, order=2, modes=("fwd", "rev"),
                 atol=2e-2 if name == "convert_element_type" else None)
-    check_all(nb.make_jaxpr(lambda *a: nb.vjp(fn, *a)[1](fn(*a)))(*args))
-    check_all(nb.make_jaxpr(lambda *a: nb.jvp(fn, a, a))(*args))
+    nb.make_jaxpr(lambda *a: nb.vjp(fn, *a)[1](fn(*a)))(*args).check()
+    nb.make_jaxpr(lambda *a: nb.jvp(fn, a, a))(*args).check()
     _linear_jaxpr_checks(lambda *a: [fn(*a)], list(args))
 
 
@@ -896,7 +887,7 @@ def test_dce_removes_equations_only_unused_outputs_need():
 
     x = rand((3,), 1)
     closed = nb.make_jaxpr(f)(x, x)
-    check_all(closed)
+    closed.check()
     names = lambda j: [e.primitive.name for e in j.eqns]
     dced, used_inputs = dce_jaxpr(closed.jaxpr, [True, False, False])
     dced.check()
@@ -915,7 +906,7 @@ def test_dce_removes_equations_only_unused_outputs_need():
 
 def _linear_jaxpr_checks(f, primals):
     primals_out, jaxpr, consts = ad.linearize_flat(f, primals)
-    check_all(jaxpr)
+    jaxpr.check()
     assert len(jaxpr.constvars) == len(consts)
     dep = _depends_on(jaxpr, jaxpr.invars)
     stray = [e.primitive.name for e in jaxpr.eqns if not any(v in dep for v in e.outputs)]
@@ -951,7 +942,7 @@ def test_make_jaxpr_of_grad_and_of_higher_order_derivatives_typecheck():
     for fn in (nb.grad(_quartic), nb.grad(lambda x: nb.grad(lambda y: xnp.sum(xnp.sin(x * y)))(x)[0]),
                lambda x: nb.jvp(nb.grad(_quartic), (x,), (x,))[1], nb.hessian(_quartic)):
         closed = nb.make_jaxpr(fn)(x)
-        check_all(closed)
+        closed.check()
         np.testing.assert_allclose(eval_jaxpr(closed.jaxpr, closed.consts, [x])[0], fn(x))
 
 
@@ -964,7 +955,7 @@ def test_reverse_mode_cost_is_a_small_multiple_of_the_forward_pass():
     x = rand((3,), 1)
     n_fwd = len(nb.make_jaxpr(f)(x).eqns)
     closed = nb.make_jaxpr(nb.grad(f))(x)
-    check_all(closed)
+    closed.check()
     assert len(closed.eqns) <= 5 * n_fwd
     assert sum(e.primitive.name == "sin" for e in closed.eqns) == 10
 

@@ -40,15 +40,6 @@ def two_arg(w, x):
     return xnp.sum(xnp.cos(h)) + xnp.max(h)
 
 
-def check_all(jaxpr):
-    jaxpr = jaxpr.jaxpr if isinstance(jaxpr, ClosedJaxpr) else jaxpr
-    jaxpr.check()
-    for eqn in jaxpr.eqns:
-        for v in eqn.params.values():
-            if isinstance(v, Jaxpr | ClosedJaxpr):
-                check_all(v)
-
-
 def count(closed, name: str) -> int:
     """Occurrences of a primitive in a Jaxpr, including inside sub-Jaxprs in params."""
     jaxpr = closed.jaxpr if isinstance(closed, ClosedJaxpr) else closed
@@ -119,7 +110,7 @@ def test_nested_checkpoints_give_the_same_gradient():
     np.testing.assert_allclose(nb.grad(lambda x: xnp.sum(nb.grad(loss_ck)(x)))(x),
                                nb.grad(lambda x: xnp.sum(nb.grad(loss_ref)(x)))(x), rtol=1e-12)
     closed = nb.make_jaxpr(nb.grad(loss_ck))(x)
-    check_all(closed)
+    closed.check()
     np.testing.assert_allclose(eval_jaxpr(closed.jaxpr, closed.consts, [x])[0],
                                nb.grad(loss_ref)(x), rtol=1e-12)
 
@@ -205,8 +196,8 @@ def test_backward_pass_of_checkpoint_recomputes_the_forward_primitives():
     loss = lambda x: xnp.sum(sin_chain(x))
     plain = nb.make_jaxpr(nb.grad(loss))(x)
     ckpt = nb.make_jaxpr(nb.grad(lambda x: xnp.sum(nb.checkpoint(sin_chain)(x))))(x)
-    check_all(plain)
-    check_all(ckpt)
+    plain.check()
+    ckpt.check()
     assert count(plain, "sin") == 4
     assert count(ckpt, "sin") > count(plain, "sin")
     # With everything saveable nothing is recomputed.
@@ -220,7 +211,7 @@ def test_backward_pass_of_checkpoint_recomputes_the_forward_primitives():
 
 def residuals(fun, x):
     primals_out, jaxpr, consts = ad.linearize_flat(lambda x: [fun(x)], [x])
-    check_all(jaxpr)
+    jaxpr.check()
     assert len(jaxpr.constvars) == len(consts)
     return consts
 
@@ -266,8 +257,8 @@ def test_policies_control_which_residuals_are_saved():
     dots = nb.make_jaxpr(nb.grad(lambda x: xnp.sum(
         nb.checkpoint(dot_chain, policy=policies.dots_saveable)(x))))(x)
     nothing = nb.make_jaxpr(nb.grad(lambda x: xnp.sum(nb.checkpoint(dot_chain)(x))))(x)
-    check_all(dots)
-    check_all(nothing)
+    dots.check()
+    nothing.check()
     assert count(dots, "dot_general") < count(nothing, "dot_general")
 
 
@@ -296,7 +287,7 @@ def test_custom_policy_is_consulted_with_primitive_and_input_avals():
 def test_checkpoint_traces_to_a_typed_primitive_holding_its_body():
     x = rand((3,), 17)
     closed = nb.make_jaxpr(nb.checkpoint(sin_chain))(x)
-    check_all(closed)
+    closed.check()
     assert [e.primitive.name for e in closed.eqns] == ["checkpoint"]
     assert count(closed, "sin") == 4
     np.testing.assert_allclose(eval_jaxpr(closed.jaxpr, closed.consts, [x])[0], sin_chain(x))
