@@ -66,6 +66,16 @@ def reduce_min(x, axes):
     return P.reduce_min_p.bind(x, axes=tuple(axes))
 
 
+def cumsum(x, axis: int = 0, reverse: bool = False):
+    """Inclusive cumulative sum along axis (from the end when reverse), as lax.cumsum."""
+    return P.cumsum_p.bind(x, axis=int(axis), reverse=bool(reverse))
+
+
+def round(x, rounding_method: int = 0):  # noqa: A001
+    """Round to integral values: halves away from zero (0, the default) or to even (1)."""
+    return P.round_p.bind(x, rounding_method=int(rounding_method))
+
+
 def reduce_prod(x, axes):
     return P.reduce_prod_p.bind(x, axes=tuple(axes))
 

@@ -206,13 +206,50 @@ def where(condition, x=None, y=None):
     return lax.select(np.asarray(condition) if isinstance(condition, bool) else condition, x, y)
 
 
-def clip(a, a_min=None, a_max=None):
-    """Limit values to [a_min, a_max], as numpy.clip."""
-    if a_min is not None:
-        a = maximum(a, a_min)
-    if a_max is not None:
-        a = minimum(a, a_max)
+def clip(a, a_min=None, a_max=None, *, min=None, max=None):  # noqa: A002
+    """Limit values to [a_min, a_max], as numpy.clip (NumPy 2 also names them min and max).
+
+    >>> import numpy as np, numbax.numpy as xnp
+    >>> xnp.clip(np.array([-2.0, 0.5, 3.0]), max=1.0)
+    array([-2. ,  0.5,  1. ])
+    """
+    for old, new, name in ((a_min, min, "min"), (a_max, max, "max")):
+        if old is not None and new is not None:
+            raise TypeError(f"clip: pass a_{name} or {name}, not both")
+    lo, hi = (a_min if min is None else min), (a_max if max is None else max)
+    if lo is not None:
+        a = maximum(a, lo)
+    if hi is not None:
+        a = minimum(a, hi)
     return a
+
+
+def round(a, decimals: int = 0):  # noqa: A001
+    """Round to the given number of decimals, halves to even, as numpy.round.
+
+    >>> import numpy as np, numbax.numpy as xnp
+    >>> xnp.round(np.array([0.5, 1.5, 2.675]), 2)
+    array([0.5 , 1.5 , 2.68])
+    """
+    (a,) = _promote("round", a)
+    decimals = _static(decimals, "round", "decimals")
+    if not isinstance(decimals, int | np.integer):
+        raise TypeError(f"round: decimals must be an int, got {type(decimals).__name__}")
+    if a.dtype.kind in "biu":
+        if decimals >= 0:
+            return a
+        # Rounding to tens, hundreds...: through float64, which holds such integers exactly
+        # up to 2**53, then back to the integer dtype as NumPy returns.
+        return astype(round(astype(a, np.float64), decimals), a.dtype)
+    if decimals == 0:
+        return lax.round(a, 1)
+    scale = np.asarray(10.0 ** builtins.abs(int(decimals)), a.dtype)
+    if decimals > 0:
+        return lax.div(lax.round(lax.mul(a, scale), 1), scale)
+    return lax.mul(lax.round(lax.div(a, scale), 1), scale)
+
+
+around = round
 
 
 def logaddexp(x, y):
@@ -297,6 +334,53 @@ def min(a, axis=None, keepdims: bool = False):  # noqa: A001
 
 
 amax, amin = max, min
+
+
+def any(a, axis=None, keepdims: bool = False):  # noqa: A001
+    """Whether any element along the axes is nonzero, as numpy.any."""
+    return _reduce("any", a, axis, keepdims,
+                   lambda a, axes: lax.reduce_max(_nonzero(a), axes))
+
+
+def all(a, axis=None, keepdims: bool = False):  # noqa: A001
+    """Whether every element along the axes is nonzero, as numpy.all."""
+    return _reduce("all", a, axis, keepdims,
+                   lambda a, axes: lax.reduce_min(_nonzero(a), axes))
+
+
+def _nonzero(a):
+    return a if a.dtype == np.bool_ else lax.ne(a, np.zeros((), a.dtype))
+
+
+def var(a, axis=None, dtype=None, ddof: int = 0, keepdims: bool = False):
+    """Variance over the given axes with ddof delta degrees of freedom, as numpy.var."""
+    a = asarray(a)
+    axes = canonical_axes(axis, a.ndim, "var")
+    centred = subtract(a, mean(a, axes, dtype, keepdims=True))
+    count = math.prod(a.shape[i] for i in axes) - ddof
+    total = sum(multiply(centred, centred), axes, keepdims=keepdims)
+    return divide(total, np.asarray(builtins.max(count, 0), total.dtype))
+
+
+def std(a, axis=None, dtype=None, ddof: int = 0, keepdims: bool = False):
+    """Standard deviation over the given axes, as numpy.std."""
+    return sqrt(var(a, axis, dtype, ddof, keepdims))
+
+
+def cumsum(a, axis=None, dtype=None):
+    """Cumulative sum along axis (over the flattened array when axis is None), as numpy.cumsum.
+
+    >>> import numpy as np, numbax.numpy as xnp
+    >>> xnp.cumsum(np.array([[1, 2], [3, 4]]), axis=0)
+    array([[1, 2],
+           [4, 6]])
+    """
+    a = asarray(a)
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = canonical_axis(axis, a.ndim, "cumsum")
+    dt = _sum_dtype(a.dtype) if dtype is None else check_dtype(dtype, "cumsum dtype")
+    return lax.cumsum(_cast(a, dt), axis)
 
 
 def _arg_reduce(fname: str, prim_fn, a, axis, keepdims: bool):
@@ -485,7 +569,7 @@ def concatenate(arrays: Sequence, axis: int | None = 0):
         raise ValueError("concatenate needs at least one array")
     if axis is None:
         arrays, axis = [ravel(a) for a in arrays], 0
-    if any(a.ndim == 0 for a in arrays):
+    if builtins.any(a.ndim == 0 for a in arrays):
         raise ValueError("concatenate: zero-dimensional arrays cannot be concatenated")
     axis = canonical_axis(axis, arrays[0].ndim, "concatenate")
     if builtins.any(a.ndim != arrays[0].ndim for a in arrays):
@@ -755,6 +839,119 @@ def _reflected(fn):
     return lambda self, other: fn(other, self)
 
 
+def _no_out(out, method: str) -> None:
+    if out is not None:
+        raise TypeError(f"{method}: out= is not supported (numbax arrays are immutable); use the "
+                        "returned array")
+
+
+def _shape_args(args: tuple, method: str):
+    """NumPy's `a.reshape(2, 3)` / `a.reshape((2, 3))` / `a.transpose(None)` spellings."""
+    if len(args) == 1 and (args[0] is None or isinstance(args[0], tuple | list)):
+        return args[0]
+    if not builtins.all(isinstance(d, int | np.integer) for d in args):
+        raise TypeError(f"{method}: expected ints or one tuple of ints, got {args!r}")
+    return args
+
+
+def _item(self, *args):
+    value = np.asarray(self._concrete("item()"))
+    return value.item(*args)
+
+
+class _Methods:
+    """ndarray methods of tracers, with NumPy's signatures (out= only as None)."""
+
+    def reshape(self, *shape, order: str = "C"):
+        return reshape(self, _shape_args(shape, "reshape"), order)
+
+    def transpose(self, *axes):
+        return transpose(self, _shape_args(axes, "transpose") if axes else None)
+
+    def sum(self, axis=None, dtype=None, out=None, keepdims: bool = False):  # noqa: A003
+        _no_out(out, "sum")
+        return sum(self, axis, dtype, keepdims)
+
+    def prod(self, axis=None, dtype=None, out=None, keepdims: bool = False):
+        _no_out(out, "prod")
+        return prod(self, axis, dtype, keepdims)
+
+    def mean(self, axis=None, dtype=None, out=None, keepdims: bool = False):
+        _no_out(out, "mean")
+        return mean(self, axis, dtype, keepdims)
+
+    def var(self, axis=None, dtype=None, out=None, ddof: int = 0, keepdims: bool = False):
+        _no_out(out, "var")
+        return var(self, axis, dtype, ddof, keepdims)
+
+    def std(self, axis=None, dtype=None, out=None, ddof: int = 0, keepdims: bool = False):
+        _no_out(out, "std")
+        return std(self, axis, dtype, ddof, keepdims)
+
+    def max(self, axis=None, out=None, keepdims: bool = False):  # noqa: A003
+        _no_out(out, "max")
+        return max(self, axis, keepdims)
+
+    def min(self, axis=None, out=None, keepdims: bool = False):  # noqa: A003
+        _no_out(out, "min")
+        return min(self, axis, keepdims)
+
+    def any(self, axis=None, out=None, keepdims: bool = False):  # noqa: A003
+        _no_out(out, "any")
+        return any(self, axis, keepdims)
+
+    def all(self, axis=None, out=None, keepdims: bool = False):  # noqa: A003
+        _no_out(out, "all")
+        return all(self, axis, keepdims)
+
+    def argmax(self, axis=None, out=None, keepdims: bool = False):
+        _no_out(out, "argmax")
+        return argmax(self, axis, keepdims)
+
+    def argmin(self, axis=None, out=None, keepdims: bool = False):
+        _no_out(out, "argmin")
+        return argmin(self, axis, keepdims)
+
+    def cumsum(self, axis=None, dtype=None, out=None):
+        _no_out(out, "cumsum")
+        return cumsum(self, axis, dtype)
+
+    def clip(self, min=None, max=None, out=None):  # noqa: A002
+        _no_out(out, "clip")
+        return clip(self, min, max)
+
+    def round(self, decimals: int = 0, out=None):  # noqa: A003
+        _no_out(out, "round")
+        return round(self, decimals)
+
+    def astype(self, dtype, order: str = "K", casting: str = "unsafe", subok: bool = True,
+               copy: bool = True):
+        return astype(self, dtype)
+
+    def squeeze(self, axis=None):
+        return squeeze(self, axis)
+
+    def swapaxes(self, axis1: int, axis2: int):
+        return swapaxes(self, axis1, axis2)
+
+    def ravel(self, order: str = "C"):
+        return reshape(self, (-1,), order)
+
+    flatten = ravel
+
+    def dot(self, b, out=None):
+        _no_out(out, "dot")
+        return dot(self, b)
+
+    def copy(self, order: str = "C"):
+        return self
+
+    def tolist(self):
+        return np.asarray(self._concrete("tolist()")).tolist()
+
+    item = _item
+
+
 def _install_tracer_methods() -> None:
     T = Tracer
     T.__add__, T.__radd__ = add, _reflected(add)
@@ -768,14 +965,12 @@ def _install_tracer_methods() -> None:
     T.__eq__, T.__ne__ = equal, not_equal
     T.__and__, T.__or__, T.__invert__ = logical_and, logical_or, logical_not
     T.__getitem__ = getitem
+    T.__round__ = lambda self, ndigits=None: round(self, ndigits or 0)
     T.T = property(lambda self: transpose(self))
-    T.reshape = lambda self, *shape: reshape(self, shape[0] if len(shape) == 1 else shape)
-    T.transpose = lambda self, *axes: transpose(self, axes or None)
-    T.astype = astype
-    T.ravel, T.flatten, T.squeeze = ravel, ravel, squeeze
-    T.sum, T.mean, T.prod, T.max, T.min = sum, mean, prod, max, min
-    T.argmax, T.argmin, T.dot = argmax, argmin, dot
-    T.swapaxes = swapaxes
+    T.mT = property(lambda self: swapaxes(self, -1, -2))
+    for name, fn in vars(_Methods).items():
+        if not name.startswith("__"):
+            setattr(T, name, fn)
 
 
 _install_tracer_methods()

@@ -670,3 +670,62 @@ def test_vmap_cond_under_jit_numba(rng):
     def f(x):
         return lax.cond(x > 0, lambda a: a * 3.0, lambda a: -a, x)
     close(nb.jit(nb.vmap(f), backend="numba")(xs), np.where(xs > 0, xs * 3.0, -xs))
+
+
+# ---------------------------------------------------------------------------------------------
+# batching keeps unbatched carries unbatched (issue 10: jacfwd of fori_loop)
+
+
+def _lotka_volterra(th, y0):
+    def rhs(y):
+        return xnp.stack([th[0] * y[0] - th[1] * y[0] * y[1], -th[2] * y[1] + th[3] * y[0] * y[1]])
+    return lax.fori_loop(0, 3, lambda i, y: y + 0.05 * rhs(y), y0)
+
+
+def _central_jacobian(f, x, eps=1e-6):
+    return np.stack([(f(x + eps * e) - f(x - eps * e)) / (2 * eps) for e in np.eye(x.size)], -1)
+
+
+def test_jacfwd_of_fori_loop_regression():
+    # jacfwd vmaps a jvp whose primal carry is unbatched; scan's batching rule batched every
+    # carry, so the primal output came back with a batch axis jacfwd did not expect.
+    th, y0 = np.array([1.2, 0.6, 0.8, 0.3]), np.array([1.0, 0.5])
+    want = _central_jacobian(lambda t: _lotka_volterra(t, y0), th)
+    for jac in (nb.jacfwd, nb.jacrev):
+        np.testing.assert_allclose(jac(_lotka_volterra)(th, y0), want, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(nb.jit(nb.jacfwd(_lotka_volterra))(th, y0), want, rtol=1e-7,
+                               atol=1e-9)
+
+
+def test_vmap_scan_and_while_leave_unbatched_carries_unbatched():
+    def loops(x, c):
+        counted = lax.while_loop(lambda s: s[0] < 4, lambda s: (s[0] + 1, s[1] * x), (0, c))
+        scanned, _ = lax.scan(lambda s, _: ((s[0] + 1.0, s[1] + x), None), (c, x), None, length=3)
+        return counted, scanned
+
+    jaxpr = traced(nb.vmap(loops, in_axes=(0, None)), np.ones(5), 2.0)
+    loop_eqns = [e for e in jaxpr.eqns if e.primitive.name in ("while", "scan")]
+    assert len(loop_eqns) == 2
+    for eqn in loop_eqns:
+        # The counter (and the scanned c + 1) never meet x: they stay scalars.
+        assert any(v.aval.shape == () for v in eqn.outputs), str(eqn)
+    (count, prod), (plus, summed) = nb.vmap(loops, in_axes=(0, None))(np.arange(1.0, 4.0), 2.0)
+    np.testing.assert_array_equal(count, [4, 4, 4])
+    np.testing.assert_allclose(prod, 2.0 * np.arange(1.0, 4.0) ** 4)
+    np.testing.assert_allclose(plus, [5.0, 5.0, 5.0])
+    np.testing.assert_allclose(summed, 4 * np.arange(1.0, 4.0))
+
+
+def test_jacfwd_of_while_loop_with_unbatched_predicate():
+    def f(th):
+        return lax.while_loop(lambda c: c[0] < 3, lambda c: (c[0] + 1, c[1] * th + xnp.sin(c[1])),
+                              (0, xnp.ones(2)))[1]
+
+    def ref(th):
+        y = np.ones(2)
+        for _ in range(3):
+            y = y * th + np.sin(y)
+        return y
+
+    th = np.array([1.5, 0.5])
+    np.testing.assert_allclose(nb.jacfwd(f)(th), _central_jacobian(ref, th), rtol=1e-7)

@@ -162,6 +162,25 @@ def _convert_aval(x, *, new_dtype):
     return [x.update(dtype=check_dtype(new_dtype, "convert_element_type target"))]
 
 
+def _round_aval(x, *, rounding_method):
+    if rounding_method not in (0, 1):
+        raise ValueError(f"round: rounding_method must be 0 (away from zero) or 1 (to nearest "
+                         f"even), got {rounding_method!r}")
+    return [_elementwise_aval("round", [x], FLOAT)]
+
+
+def _round(x, *, rounding_method):
+    if rounding_method == 1:
+        return [np.rint(x)]
+    whole = np.trunc(x)
+    # Comparing the remainder avoids x + 0.5 rounding up 0.49999999999999994.
+    return [np.asarray(whole + np.where(np.abs(x - whole) >= 0.5, np.sign(x), 0), x.dtype)]
+
+
+# rounding_method follows lax: 0 rounds halves away from zero, 1 to the nearest even.
+round_p = _define("round", _round_aval, _round)
+
+
 convert_element_type_p = _define(
     "convert_element_type", _convert_aval,
     lambda x, *, new_dtype: [np.asarray(x).astype(new_dtype)])
@@ -198,6 +217,22 @@ reduce_sum_p = reduction("reduce_sum", np.sum, NUMERIC)
 reduce_prod_p = reduction("reduce_prod", np.prod, NUMERIC)
 reduce_max_p = reduction("reduce_max", np.max, ANY)
 reduce_min_p = reduction("reduce_min", np.min, ANY)
+
+
+def _cumsum_aval(x, *, axis, reverse):
+    _check_axes("cumsum", x, (axis,))
+    if x.dtype.kind not in NUMERIC:
+        raise TypeError(f"cumsum does not accept {x.str_short()}")
+    return [x]
+
+
+def _cumsum(x, *, axis, reverse):
+    if not reverse:
+        return [np.cumsum(x, axis=axis, dtype=x.dtype)]
+    return [np.flip(np.cumsum(np.flip(x, axis), axis=axis, dtype=x.dtype), axis)]
+
+
+cumsum_p = _define("cumsum", _cumsum_aval, _cumsum)
 
 
 def arg_reduction(name: str, fn: Callable) -> Primitive:

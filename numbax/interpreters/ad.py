@@ -200,7 +200,16 @@ def _select(pred, a, b):
 
 
 jvp_rules[P.neg_p] = lambda p, t: ([neg(p[0])], [neg(t[0])])
-defjvp_unary(P.abs_p, lambda x, y: P.sign_p.bind(x))
+
+
+def _abs_jvp(primals, tangents):
+    # JAX's rule: the slope at 0 (and -0.0) is +1, not sign(0) = 0 (docs/gradient-conventions.md).
+    (x,), (t,) = primals, tangents
+    nonneg = P.ge_p.bind(x, _const(0, x))
+    return [P.abs_p.bind(x)], [_select(nonneg, t, neg(t))]
+
+
+jvp_rules[P.abs_p] = _abs_jvp
 defjvp_unary(P.exp_p, lambda x, y: y)
 defjvp_unary(P.log_p, lambda x, y: div(_const(1, x), x))
 defjvp_unary(P.log1p_p, lambda x, y: div(_const(1, x), P.add_p.bind(x, _const(1, x))))
@@ -264,7 +273,7 @@ defjvp(P.max_p, *_minmax_jvp(P.gt_p))
 defjvp(P.min_p, *_minmax_jvp(P.lt_p))
 
 for _p in (P.sign_p, P.lt_p, P.le_p, P.gt_p, P.ge_p, P.eq_p, P.ne_p, P.and_p, P.or_p, P.not_p,
-           P.argmax_p, P.argmin_p, P.iota_p, P.full_p, P.stop_gradient_p):
+           P.argmax_p, P.argmin_p, P.iota_p, P.full_p, P.stop_gradient_p, P.round_p):
     defjvp_zero(_p)
 
 
@@ -293,7 +302,7 @@ def _convert_jvp(primals, tangents, *, new_dtype):
 jvp_rules[P.convert_element_type_p] = _convert_jvp
 
 for _p in (P.reduce_sum_p, P.broadcast_in_dim_p, P.reshape_p, P.transpose_p, P.squeeze_p,
-           P.expand_dims_p, P.slice_p, P.pad_p, P.concatenate_p):
+           P.expand_dims_p, P.slice_p, P.pad_p, P.concatenate_p, P.cumsum_p):
     deflinear(_p)
 
 
@@ -538,6 +547,8 @@ def _reduce_sum_transpose(cts, x, *, axes):
 
 
 transpose_rules[P.reduce_sum_p] = _reduce_sum_transpose
+transpose_rules[P.cumsum_p] = lambda cts, x, *, axis, reverse: [
+    P.cumsum_p.bind(cts[0], axis=axis, reverse=not reverse)]
 
 
 def _broadcast_in_dim_transpose(cts, x, *, shape, broadcast_dimensions):

@@ -82,16 +82,50 @@ def vmap_flat(fun: Callable, axis_size: int, vals, in_dims, out_dims_forced=0) -
     return [moveaxis(v, b, out_dims_forced, axis_size) for v, b in pairs]
 
 
-def batch_jaxpr(jaxpr: Jaxpr, axis_size: int, batched: list[bool]) -> tuple[Jaxpr, list]:
-    """A Jaxpr taking batched inputs (batch at axis 0 where batched) and returning every
-    output batched at axis 0. Returns (jaxpr, consts) with consts as leading inputs."""
+def batch_jaxpr(jaxpr: Jaxpr, axis_size: int, batched: list[bool],
+                out_batched: list[bool] | None = None) -> tuple[Jaxpr, list]:
+    """A Jaxpr taking batched inputs (batch at axis 0 where batched) and returning its outputs
+    batched at axis 0 where out_batched says (all of them by default); an output left
+    unbatched must not depend on a batched input. Returns (jaxpr, consts) with consts as
+    leading inputs."""
     def fun(*args):
-        return vmap_flat(lambda *xs: eval_jaxpr(jaxpr, [], xs), axis_size, args,
-                         [0 if b else None for b in batched])
+        outs, dims = vmap_flat(lambda *xs: eval_jaxpr(jaxpr, [], xs), axis_size, args,
+                               [0 if b else None for b in batched], out_dims_forced=None)
+        force = [True] * len(outs) if out_batched is None else out_batched
+        return [moveaxis(v, d, 0, axis_size) if f else v for v, d, f in zip(outs, dims, force)]
 
     avals = [a.update(shape=(axis_size,) + a.shape) if b else a
              for a, b in zip(jaxpr.in_avals, batched)]
     return pe.trace_to_subjaxpr(fun, avals)
+
+
+def batched_outputs(jaxpr: Jaxpr, axis_size: int, batched: list[bool]) -> list[bool]:
+    """Which outputs of jaxpr depend on its batched inputs (a trace; nothing is kept)."""
+    box: list = []
+
+    def fun(*args):
+        outs, dims = vmap_flat(lambda *xs: eval_jaxpr(jaxpr, [], xs), axis_size, args,
+                               [0 if b else None for b in batched], out_dims_forced=None)
+        box.extend(d is not None for d in dims)
+        return outs
+
+    pe.trace_to_subjaxpr(fun, [a.update(shape=(axis_size,) + a.shape) if b else a
+                               for a, b in zip(jaxpr.in_avals, batched)])
+    return box
+
+
+def batched_carry(body: Jaxpr, axis_size: int, consts_batched: list[bool],
+                  carry_batched: list[bool], xs_batched: list[bool] = ()) -> list[bool]:
+    """The loop carries that must be batched: the least fixed point of "batched on entry or
+    made batched by the body". Keeping the others unbatched keeps, for example, the primal
+    carry of a loop under vmap(jvp) unbatched when only its tangents are."""
+    carry = list(carry_batched)
+    while True:
+        out = batched_outputs(body, axis_size, [*consts_batched, *carry, *xs_batched])
+        new = [c or o for c, o in zip(carry, out)]
+        if new == carry:
+            return carry
+        carry = new
 
 
 # ---------------------------------------------------------------------------------------------
@@ -121,7 +155,7 @@ for _p in (P.neg_p, P.abs_p, P.sign_p, P.exp_p, P.log_p, P.log1p_p, P.expm1_p, P
            P.cos_p, P.tan_p, P.tanh_p, P.sqrt_p, P.rsqrt_p, P.logistic_p, P.add_p, P.sub_p,
            P.mul_p, P.div_p, P.pow_p, P.max_p, P.min_p, P.lt_p, P.le_p, P.gt_p, P.ge_p, P.eq_p,
            P.ne_p, P.and_p, P.or_p, P.not_p, P.integer_pow_p, P.select_p,
-           P.convert_element_type_p, P.stop_gradient_p):
+           P.convert_element_type_p, P.stop_gradient_p, P.round_p):
     _elementwise_rule(_p)
 
 
@@ -155,6 +189,8 @@ def _arg_reduction_rule(primitive: Primitive):
 
 _arg_reduction_rule(P.argmax_p)
 _arg_reduction_rule(P.argmin_p)
+batching_rules[P.cumsum_p] = lambda n, vals, bdims, *, axis, reverse: (
+    [P.cumsum_p.bind(_at_front(n, vals, bdims)[0], axis=axis + 1, reverse=reverse)], [0])
 
 
 def _broadcast_in_dim_rule(axis_size, vals, bdims, *, shape, broadcast_dimensions):

@@ -255,6 +255,21 @@ pe.partial_eval_rules[while_p] = _while_partial_eval
 
 def _while_batch(axis_size, vals, bdims, *, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts):
     nc, nb = cond_nconsts, body_nconsts
+    batched = [b is not None for b in bdims]
+    carry_b = batching.batched_carry(body_jaxpr, axis_size, batched[nc:nc + nb], batched[nc + nb:])
+    if not batching.batched_outputs(cond_jaxpr, axis_size, batched[:nc] + carry_b)[0]:
+        # Every member runs the same number of iterations: one loop over the batch, and the
+        # carries the body does not batch stay unbatched.
+        ins = [batching.moveaxis(v, b, 0, axis_size) if f else v
+               for v, b, f in zip(vals, bdims, batched[:nc + nb] + carry_b)]
+        new_cond, cconsts = batching.batch_jaxpr(cond_jaxpr, axis_size, batched[:nc] + carry_b,
+                                                 [False])
+        new_body, bconsts = batching.batch_jaxpr(body_jaxpr, axis_size,
+                                                 batched[nc:nc + nb] + carry_b, carry_b)
+        outs = while_p.bind(*cconsts, *ins[:nc], *bconsts, *ins[nc:], cond_jaxpr=new_cond,
+                            body_jaxpr=new_body, cond_nconsts=len(cconsts) + nc,
+                            body_nconsts=len(bconsts) + nb)
+        return outs, [0 if f else None for f in carry_b]
     carry = [batching.moveaxis(v, b, 0, axis_size) for v, b in zip(vals[nc + nb:], bdims[nc + nb:])]
     cdims, bd = list(bdims[:nc]), list(bdims[nc:nc + nb])
     n_carry = len(carry)
@@ -467,18 +482,22 @@ ad.transpose_rules[scan_p] = _scan_transpose
 
 def _scan_batch(axis_size, vals, bdims, *, jaxpr, num_consts, num_carry, length, reverse):
     nc, nk = num_consts, num_carry
+    consts_b = [b is not None for b in bdims[:nc]]
+    xs_b = [b is not None for b in bdims[nc + nk:]]
+    carry_b = batching.batched_carry(jaxpr, axis_size, consts_b,
+                                     [b is not None for b in bdims[nc:nc + nk]], xs_b)
     consts = [batching.moveaxis(v, b, 0, axis_size) if b is not None else v
               for v, b in zip(vals[:nc], bdims[:nc])]
-    carry = [batching.moveaxis(v, b, 0, axis_size) for v, b in zip(vals[nc:nc + nk],
-                                                                  bdims[nc:nc + nk])]
+    carry = [batching.moveaxis(v, b, 0, axis_size) if cb else v
+             for v, b, cb in zip(vals[nc:nc + nk], bdims[nc:nc + nk], carry_b)]
     xs = [batching.moveaxis(v, b, 1, axis_size) if b is not None else v
           for v, b in zip(vals[nc + nk:], bdims[nc + nk:])]
-    batched = ([b is not None for b in bdims[:nc]] + [True] * nk
-               + [b is not None for b in bdims[nc + nk:]])
-    body, bconsts = batching.batch_jaxpr(jaxpr, axis_size, batched)
+    n_ys = len(jaxpr.outvars) - nk
+    body, bconsts = batching.batch_jaxpr(jaxpr, axis_size, consts_b + carry_b + xs_b,
+                                         carry_b + [True] * n_ys)
     outs = scan_p.bind(*bconsts, *consts, *carry, *xs, jaxpr=body,
                        num_consts=len(bconsts) + nc, num_carry=nk, length=length, reverse=reverse)
-    return outs, [0] * nk + [1] * (len(outs) - nk)
+    return outs, [0 if cb else None for cb in carry_b] + [1] * n_ys
 
 
 batching.batching_rules[scan_p] = _scan_batch

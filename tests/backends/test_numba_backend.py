@@ -427,3 +427,17 @@ def test_group_whose_results_are_unused_is_skipped():
     np.testing.assert_allclose(nb.jit(f)(x), x * 3)
     g = lambda x: xnp.sum(xnp.mean(x, axis=0, keepdims=True) * x)  # noqa: E731
     np.testing.assert_allclose(nb.jit(nb.grad(g))(x), nb.grad(g)(x), rtol=1e-12)
+
+
+def test_lower_rank_operand_in_nd_kernel_regression():
+    # Issue 10: a f32[3,3] operand of a group over (1,1,3,3) was indexed with four indices
+    # by the nested-loop kernel and failed in Numba's type inference.
+    def f(x0):
+        v0 = x0.max(axis=-1)
+        v2 = v0 ** 2 / (1.5 + x0 * x0)
+        v3 = xnp.tanh(v2) * xnp.ones((1, 1, 1, 1), np.float32) - xnp.exp(x0)
+        return xnp.sum(v3 * v3)
+
+    x0 = np.linspace(0.1, 1.0, 3, dtype=np.float32).reshape(3, 1)
+    assert_close(nb.jit(nb.grad(f))(x0), nb.grad(f)(x0), "jit(grad) vs grad")
+    check(f, x0)

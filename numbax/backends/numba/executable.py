@@ -108,8 +108,11 @@ class GroupRunner:
 
     def _prepare(self, vals) -> list:
         if self.plan.nd:
-            return [np.broadcast_to(v.reshape(s.expand), self.shape) if s.kind == "view" else v
-                    for v, s in zip(vals, self.plan.inputs)]
+            # Nested loops index every operand with one index per dimension of the group, so
+            # an operand of lower rank (f32[3,3] in a group over (1,1,3,3)) gets its leading
+            # unit dimensions back.
+            return [np.broadcast_to(v.reshape(s.expand), self.shape) if s.kind == "view"
+                    else v.reshape(s.expand) for v, s in zip(vals, self.plan.inputs)]
         return [v.reshape(-1) for v in vals]
 
     def _chunk(self, args, outs, red, lo: int, hi: int) -> list:
