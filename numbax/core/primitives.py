@@ -171,7 +171,7 @@ def _round_aval(x, *, rounding_method):
 
 def _round(x, *, rounding_method):
     if rounding_method == 1:
-        return [np.rint(x)]
+        return [np.asarray(np.rint(x))]
     whole = np.trunc(x)
     # Comparing the remainder avoids x + 0.5 rounding up 0.49999999999999994.
     return [np.asarray(whole + np.where(np.abs(x - whole) >= 0.5, np.sign(x), 0), x.dtype)]

@@ -135,6 +135,21 @@ case("reduce_max")(_reduction_case(xnp.max, np.max))
 case("reduce_min")(_reduction_case(xnp.min, np.min))
 
 
+@case("cumsum")
+def _(rng, dtype):
+    shape = random_shape(rng, min_ndim=1)
+    axis = int(rng.integers(-len(shape), len(shape)))
+    return (lambda x: xnp.cumsum(x, axis)), (small_ints(rng, shape, dtype),), (
+        lambda x: np.cumsum(x, axis))
+
+
+@case("round")
+def _(rng, dtype):
+    # Halves (exact in binary) check the ties, which round to even as in NumPy.
+    x = (rng.integers(-20, 20, random_shape(rng)) / 4).astype(dtype)
+    return xnp.round, (x,), np.round
+
+
 def _arg_reduction_case(xnp_fn, np_fn):
     def make(rng, dtype):
         shape = random_shape(rng, min_ndim=1)

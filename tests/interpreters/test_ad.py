@@ -461,6 +461,7 @@ LAX_CASES = {
     "reduce_prod": (lambda x: lax.reduce_prod(x, (1,)), [(2, 3)]),
     "reduce_max": (lambda x: lax.reduce_max(x, (0,)), [(3, 2)]),
     "reduce_min": (lambda x: lax.reduce_min(x, (0, 1)), [(3, 2)]),
+    "cumsum": (lambda x: lax.cumsum(x, 1, reverse=True), [(2, 3)]),
     "broadcast_in_dim": (lambda x: lax.broadcast_in_dim(x, (2, 3, 4), (1, 2)), [(3, 1)]),
     "reshape": (lambda x: lax.reshape(x, (3, 2)), [(2, 3)]),
     "transpose": (lambda x: lax.transpose(x, (1, 2, 0)), [(2, 3, 2)]),
@@ -477,7 +478,7 @@ LAX_CASES = {
 
 # Primitives whose derivative is zero or that take no differentiable operand.
 ZERO_DERIVATIVE = {"sign", "lt", "le", "gt", "ge", "eq", "ne", "and", "or", "not", "argmax",
-                   "argmin", "iota", "full", "stop_gradient"}
+                   "argmin", "iota", "full", "stop_gradient", "round"}
 
 
 def test_every_core_primitive_with_a_jvp_rule_has_a_derivative_check():
