@@ -7,6 +7,7 @@ array([1., 1.])
 from . import lax, nn, numpy, test_util, tree_util
 from .api import (
     checkpoint,
+    clear_caches,
     grad,
     hessian,
     jacfwd,
@@ -30,8 +31,9 @@ policies = checkpoint_policies
 __version__ = "0.1.0"
 
 __all__ = [
-    "ConcretizationError", "UnexpectedTracerError", "checkpoint", "checkpoint_policies", "config",
-    "custom_jvp", "custom_vjp", "grad", "hessian", "jacfwd", "jacrev", "jit", "jvp", "lax", "linearize",
+    "ConcretizationError", "UnexpectedTracerError", "checkpoint", "checkpoint_policies",
+    "clear_caches", "config", "custom_jvp", "custom_vjp", "grad", "hessian", "jacfwd", "jacrev",
+    "jit", "jvp", "lax", "linearize",
     "make_jaxpr", "nn", "numpy", "policies", "remat", "stop_gradient", "test_util", "tree_util",
     "value_and_grad", "vjp", "vmap",
 ]

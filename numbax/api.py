@@ -3,6 +3,10 @@ interpreters/."""
 from __future__ import annotations
 
 import functools
+import inspect
+import logging
+import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -11,13 +15,15 @@ import numpy as np
 from . import numpy as xnp
 from .backends import compile_jaxpr
 from .config import config
+from .core.avals import check_dtype
 from .core.ir import ClosedJaxpr, Jaxpr, eval_jaxpr, pp_jaxpr
-from .core.trace import ConcretizationError, Tracer, get_aval
+from .core.sync import Counter, Once
+from .core.trace import ConcretizationError, Tracer, get_aval, trace_stack
 from .interpreters import ad, batching
-from .interpreters.jit_call import jit_p
+from .interpreters.jit_call import jit_p, with_float_checks
 from .interpreters.partial_eval import trace_to_jaxpr, trace_to_subjaxpr
 from .interpreters.remat import checkpoint_p
-from .tree_util import tree_flatten, tree_unflatten
+from .tree_util import tree_flatten, tree_leaf_paths, tree_unflatten
 
 
 def _outputs(leaves) -> list:
@@ -38,8 +44,63 @@ def flatten_fun(fun: Callable, in_tree):
     return flat_fun, out_tree_box
 
 
-def arg_avals(leaves, fname: str) -> list:
-    return [get_aval(x, f"{fname}: argument leaf {i}") for i, x in enumerate(leaves)]
+# ---------------------------------------------------------------------------------------------
+# Argument checks. Every transformation checks its arguments here, at the API boundary, so a
+# bad argument is reported by position (argument 1['w']) and never from inside a rule or a
+# backend. Locating a leaf re-flattens the arguments, so it is done only once a leaf is bad.
+
+
+def _positional(args, positions=None, what: str = "argument",
+                hint: str = "") -> list[tuple[str, object, str]]:
+    """(name, pytree, hint) for the arguments whose leaves are checked, in flattening order;
+    the hint ends the message when one of the pytree's leaves is not an array or a scalar."""
+    positions = range(len(args)) if positions is None else positions
+    return [(f"{what} {p}", a, hint) for p, a in zip(positions, args)]
+
+
+def _leaf_location(named, i: int) -> tuple[str, str]:
+    """Where leaf i of the pytrees in `named` (flattened one after the other) sits, and the
+    hint of its argument."""
+    for name, tree, hint in named:
+        leaves, treedef = tree_flatten(tree)
+        if i < len(leaves):
+            return name + tree_leaf_paths(treedef)[i], hint
+        i -= len(leaves)
+    return f"leaf {i}", ""
+
+
+def _bad_leaf(fname: str, where: str, x, hint: str) -> Exception:
+    if isinstance(x, np.ndarray | np.generic):
+        try:
+            check_dtype(x.dtype, f"{fname}: {where}")
+        except TypeError as err:
+            return TypeError(str(err))
+    if isinstance(x, int):
+        return OverflowError(f"{fname}: {where} is the Python int {x}, which does not fit in a "
+                             "64-bit integer; pass it as a float or as an array")
+    msg = (f"{fname}: {where} is of type {type(x).__name__}; expected an array, a Python scalar "
+           "or a pytree of them")
+    if isinstance(x, complex):
+        msg += "; numbax has no complex dtypes"
+    elif hint:
+        msg += f"; {hint}"
+    return TypeError(msg)
+
+
+_ARGNUMS_HINT = "leave it out of argnums (only differentiated arguments must be arrays)"
+
+
+def _leaf_avals(fname: str, leaves, named) -> list:
+    """The avals of argument leaves; a leaf that is not a supported array or scalar raises an
+    error naming where it sits in the arguments (`named`, see _positional)."""
+    avals = []
+    for i, x in enumerate(leaves):
+        try:
+            avals.append(get_aval(x))
+        except (TypeError, OverflowError):
+            where, hint = _leaf_location(named, i)
+            raise _bad_leaf(fname, where, x, hint) from None
+    return avals
 
 
 def make_jaxpr(fun: Callable) -> Callable[..., ClosedJaxpr]:
@@ -52,7 +113,8 @@ def make_jaxpr(fun: Callable) -> Callable[..., ClosedJaxpr]:
     def make(*args) -> ClosedJaxpr:
         leaves, in_tree = tree_flatten(args)
         flat_fun, out_tree = flatten_fun(fun, in_tree)
-        closed = trace_to_jaxpr(flat_fun, arg_avals(leaves, "make_jaxpr"))
+        closed = trace_to_jaxpr(flat_fun, _leaf_avals("make_jaxpr", leaves, _positional(args)),
+                                f"make_jaxpr({_fun_name(fun)})")
         closed.out_tree = out_tree[0]
         return closed
 
@@ -79,13 +141,14 @@ def _argnums_tuple(argnums, nargs: int, fname: str) -> tuple[int, ...]:
     return tuple(a % nargs for a in nums)
 
 
-def _check_float_inputs(leaves, fname: str, what: str) -> None:
-    for i, x in enumerate(leaves):
-        aval = get_aval(x, f"{fname}: {what} leaf {i}")
+def _check_float_inputs(leaves, fname: str, named) -> None:
+    """The differentiated inputs are float arrays or scalars; `named` is as for _leaf_avals."""
+    for i, aval in enumerate(_leaf_avals(fname, leaves, named)):
         if aval.dtype.kind != "f":
-            raise TypeError(f"{fname} requires floating-point inputs, but {what} leaf {i} has "
-                            f"dtype {aval.dtype} ({aval.str_short()}); convert it with "
-                            ".astype(float) or exclude it from argnums")
+            where = _leaf_location(named, i)[0]
+            raise TypeError(f"{fname} requires floating-point inputs, but {where} has dtype "
+                            f"{aval.dtype} ({aval.str_short()}); convert it with .astype(float) "
+                            "or exclude it from argnums")
 
 
 def _split_aux(out, has_aux: bool, fname: str):
@@ -121,9 +184,9 @@ def vjp(fun: Callable, *primals, has_aux: bool = False):
     (array(1.),)
     """
     leaves, in_tree = tree_flatten(primals)
-    _check_float_inputs(leaves, "vjp", "primal")
+    _check_float_inputs(leaves, "vjp", _positional(primals, what="primal"))
     flat_fun, box = _flatten_with_aux(fun, in_tree, has_aux, "vjp")
-    outs, vjp_flat_fn = ad.vjp_flat(flat_fun, leaves)
+    outs, vjp_flat_fn = ad.vjp_flat(flat_fun, leaves, f"vjp({_fun_name(fun)})")
     outs = _outputs(outs)
     out_tree, n_out, aux_tree = box
     out = tree_unflatten(out_tree, outs[:n_out])
@@ -168,7 +231,7 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False) -> Callable:
         nums = _argnums_tuple(argnums, len(args), "grad")
         dyn = tuple(args[i] for i in nums)
         leaves, in_tree = tree_flatten(dyn)
-        _check_float_inputs(leaves, "grad", "argument")
+        _check_float_inputs(leaves, "grad", _positional(dyn, nums, hint=_ARGNUMS_HINT))
         f = _dyn_fun(fun, args, kwargs, nums)
         flat_fun, box = _flatten_with_aux(lambda *d: f(*d), in_tree, has_aux, "grad")
 
@@ -183,7 +246,7 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False) -> Callable:
                                 f"got {aval.str_short()}; use jacrev or vjp for other outputs")
             return outs
 
-        outs, vjp_fn = ad.vjp_flat(checked, leaves)
+        outs, vjp_fn = ad.vjp_flat(checked, leaves, f"grad({_fun_name(fun)})")
         outs = _outputs(outs)
         value = outs[0]
         ct = np.ones((), get_aval(value).dtype)
@@ -239,10 +302,11 @@ def jvp(fun: Callable, primals, tangents, has_aux: bool = False):
     t_leaves, t_tree = tree_flatten(tuple(tangents))
     if t_tree != in_tree:
         raise TypeError(f"jvp: tangents structure {t_tree} does not match primals {in_tree}")
-    _check_float_inputs(p_leaves, "jvp", "primal")
+    _check_float_inputs(p_leaves, "jvp", _positional(primals, what="primal"))
     ts = _check_tangents([get_aval(p) for p in p_leaves], t_leaves, "jvp")
     flat_fun, box = _flatten_with_aux(fun, in_tree, has_aux, "jvp")
-    p_out, t_out = ad.jvp_flat(flat_fun, [xnp.asarray(p) for p in p_leaves], ts)
+    p_out, t_out = ad.jvp_flat(flat_fun, [xnp.asarray(p) for p in p_leaves], ts,
+                               name=f"jvp({_fun_name(fun)})")
     p_out, t_out = _outputs(p_out), _outputs(t_out)
     out_tree, n = box[0], box[1]
     result = (tree_unflatten(out_tree, p_out[:n]), tree_unflatten(out_tree, t_out[:n]))
@@ -255,9 +319,10 @@ def linearize(fun: Callable, *primals):
     The linear map is a Jaxpr evaluated on each call; the primal work is not repeated.
     """
     p_leaves, in_tree = tree_flatten(primals)
-    _check_float_inputs(p_leaves, "linearize", "primal")
+    _check_float_inputs(p_leaves, "linearize", _positional(primals, what="primal"))
     flat_fun, box = _flatten_with_aux(fun, in_tree, False, "linearize")
-    p_out, jaxpr, consts = ad.linearize_flat(flat_fun, [xnp.asarray(p) for p in p_leaves])
+    p_out, jaxpr, consts = ad.linearize_flat(flat_fun, [xnp.asarray(p) for p in p_leaves],
+                                             f"linearize({_fun_name(fun)})")
     out_tree = box[0]
     p_avals = [get_aval(p) for p in p_leaves]
 
@@ -278,7 +343,8 @@ def _std_basis(leaves):
     sizes = [a.size for a in avals]
     eye = np.eye(sum(sizes), dtype=np.result_type(*[a.dtype for a in avals]))
     offsets = np.cumsum([0] + sizes)
-    return [eye[:, offsets[i]:offsets[i + 1]].reshape((-1,) + a.shape).astype(a.dtype)
+    # (len(eye),), not -1: with a zero-size leaf the length cannot be inferred.
+    return [eye[:, offsets[i]:offsets[i + 1]].reshape((len(eye),) + a.shape).astype(a.dtype)
             for i, a in enumerate(avals)]
 
 
@@ -303,32 +369,40 @@ def _jacobian(fun, argnums, has_aux, fname):
         nums = _argnums_tuple(argnums, len(args), fname)
         dyn = tuple(args[i] for i in nums)
         in_leaves, in_tree = tree_flatten(dyn)
-        _check_float_inputs(in_leaves, fname, "argument")
+        _check_float_inputs(in_leaves, fname, _positional(dyn, nums, hint=_ARGNUMS_HINT))
         in_leaves = [xnp.asarray(x) for x in in_leaves]
         f = _dyn_fun(fun, args, kwargs, nums)
         flat_fun, box = _flatten_with_aux(lambda *d: f(*d), in_tree, has_aux, fname)
         in_avals = [get_aval(x) for x in in_leaves]
+        name = f"{fname}({_fun_name(fun)})"
         if fname == "jacfwd":
             basis = _std_basis(in_leaves)
             n_basis = len(basis[0])
 
             def push(*ts):
-                p, t = ad.jvp_flat(flat_fun, in_leaves, ts)
+                p, t = ad.jvp_flat(flat_fun, in_leaves, ts, name=name)
                 return p + t[:box[1]]
 
-            vals, bdims = batching.vmap_flat(push, n_basis, basis, [0] * len(basis), None)
+            vals, bdims = batching.vmap_flat(push, n_basis, basis, [0] * len(basis), None,
+                                             name=name)
             n_p = len(vals) - box[1]
-            outs = vals[:n_p]  # the primal outputs do not depend on the basis vector
+            # The primal outputs do not depend on the basis vector, but rules that batch all
+            # their outputs together (checkpoint, cond, scan) may have mapped them anyway:
+            # every member is then the same value (with no member, recompute it).
+            outs = vals[:n_p]
+            if any(b is not None for b in bdims[:n_p]):
+                outs = [v if b is None else batching.moveaxis(v, b, 0, n_basis)[0]
+                        for v, b in zip(outs, bdims)] if n_basis else flat_fun(*in_leaves)
             cols = [batching.moveaxis(v, b, 0, n_basis) for v, b in zip(vals[n_p:], bdims[n_p:])]
             blocks = [_blocks_from(c, in_avals, get_aval(o).shape, forward=True)
                       for c, o in zip(cols, outs)]
         else:
-            outs, vjp_fn = ad.vjp_flat(flat_fun, in_leaves)
+            outs, vjp_fn = ad.vjp_flat(flat_fun, in_leaves, name)
             n = box[1]
             basis = _std_basis(outs[:n])
             aux_zeros = [ad.Zero(get_aval(o)) for o in outs[n:]]
             pull = lambda *cts: vjp_fn(*cts, *aux_zeros)  # noqa: E731
-            rows = batching.vmap_flat(pull, len(basis[0]), basis, [0] * len(basis))
+            rows = batching.vmap_flat(pull, len(basis[0]), basis, [0] * len(basis), name=name)
             offsets = np.cumsum([0] + [get_aval(o).size for o in outs[:n]])
             blocks = [[xnp.reshape(r[offsets[j]:offsets[j + 1]], get_aval(o).shape + a.shape)
                        for r, a in zip(rows, in_avals)] for j, o in enumerate(outs[:n])]
@@ -366,7 +440,8 @@ def checkpoint(fun: Callable, policy: Callable | None = None) -> Callable:
     def remat_f(*args):
         leaves, in_tree = tree_flatten(args)
         flat_fun, out_tree = flatten_fun(fun, in_tree)
-        jaxpr, consts = trace_to_subjaxpr(flat_fun, arg_avals(leaves, "checkpoint"))
+        avals = _leaf_avals("checkpoint", leaves, _positional(args))
+        jaxpr, consts = trace_to_subjaxpr(flat_fun, avals, f"checkpoint({_fun_name(fun)})")
         outs = checkpoint_p.bind(*consts, *leaves, jaxpr=jaxpr, policy=policy)
         return tree_unflatten(out_tree[0], outs)
 
@@ -387,7 +462,8 @@ def _broadcast_prefix(prefix, tree, what: str) -> list:
     if isinstance(tree, tuple | list) and isinstance(prefix, tuple | list):
         if len(prefix) != len(tree):
             raise ValueError(f"vmap {what} {prefix!r} has {len(prefix)} entries but the "
-                             f"{'arguments have' if what == 'in_axes' else 'output has'} "
+                             f"{'arguments' if what == 'in_axes' else 'output'} "
+                             f"{tree_flatten(tree)[1]} {'have' if what == 'in_axes' else 'has'} "
                              f"{len(tree)}")
         return [a for p, t in zip(prefix, tree) for a in _broadcast_prefix(p, t, what)]
     if isinstance(tree, dict) and isinstance(prefix, dict):
@@ -414,13 +490,14 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_size: int | None = None) -> 
         if isinstance(spec, tuple) and len(args) == 1 and len(spec) != 1:
             spec = (spec,)
         axes = _broadcast_prefix(spec, args, "in_axes")
+        named = _positional(args, hint="pass it by closure (functools.partial) instead")
+        avals = _leaf_avals("vmap", leaves, named)
         sizes, vals = {}, []
-        for i, (x, ax) in enumerate(zip(leaves, axes)):
-            aval = get_aval(x, f"vmap: argument leaf {i}")
+        for i, (x, ax, aval) in enumerate(zip(leaves, axes, avals)):
             if ax is not None:
                 if not -aval.ndim <= ax < aval.ndim:
-                    raise ValueError(f"vmap: in_axes {ax} is out of range for argument leaf {i} "
-                                     f"of shape {aval.shape}")
+                    raise ValueError(f"vmap: in_axes {ax} is out of range for "
+                                     f"{_leaf_location(named, i)[0]} of shape {aval.shape}")
                 ax %= aval.ndim
                 sizes[i] = aval.shape[ax]
             vals.append(x if isinstance(x, Tracer) else np.asarray(x))
@@ -436,7 +513,8 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_size: int | None = None) -> 
                              "or an explicit axis_size")
         n = next(iter(sizes.values())) if sizes else axis_size
         flat_fun, out_tree = flatten_fun(fun, in_tree)
-        outs, out_bdims = batching.vmap_flat(flat_fun, n, vals, axes, out_dims_forced=None)
+        outs, out_bdims = batching.vmap_flat(flat_fun, n, vals, axes, out_dims_forced=None,
+                                             name=f"vmap({_fun_name(fun)})")
         out = tree_unflatten(out_tree[0], outs)
         o_axes = _broadcast_prefix(out_axes, out, "out_axes")
         results = []
@@ -505,6 +583,11 @@ class jit:  # noqa: N801 (JAX's name)
     signature, as in JAX. Inside another transformation a jit call stays one `jit` equation
     whose body the transformation rewrites, so grad(jit(f)) compiles the derivative.
 
+    Arguments are arrays, Python scalars, or pytrees of them: as in JAX a list is a container
+    whose items are traced one by one, not an array. Anything else (a string, an object) goes
+    in static_argnums. Bad arguments are reported by position when the call traces (see
+    docs/errors.md); calls served from the cache are not checked again.
+
     >>> import numpy as np, numbax as nb, numbax.numpy as xnp
     >>> f = nb.jit(lambda x, y: xnp.sin(x * y) + 1.0, backend="interpreter")
     >>> f(np.zeros(2), np.ones(2))
@@ -516,33 +599,72 @@ class jit:  # noqa: N801 (JAX's name)
         if backend not in BACKENDS:
             raise ValueError(f"jit: unknown backend {backend!r}; expected one of {BACKENDS}")
         self.fun, self.backend = fun, backend
-        self.static_argnums = ((static_argnums,) if isinstance(static_argnums, int)
-                               else tuple(static_argnums))
+        self.static_argnums = _static_argnums(static_argnums, fun)
         self._cache: dict = {}
         self._fast: dict = {}
-        self.hits = self.misses = 0
+        # Calls from many threads at once: each signature is traced and compiled once (one
+        # lock per signature, taken only on a miss) and the counts stay exact.
+        self._once = Once()
+        self._hits, self._misses = Counter(), Counter()
         functools.update_wrapper(self, fun)
+        _live_jits.add(self)
 
     def cache_info(self) -> dict:
         """Cache statistics: hits (calls served from the cache), misses (traces), size."""
         return {"hits": self.hits, "misses": self.misses, "size": len(self._cache)}
 
+    @property
+    def hits(self) -> int:
+        return self._hits.value
+
+    @hits.setter
+    def hits(self, value: int) -> None:
+        self._hits = Counter(value)
+
+    @property
+    def misses(self) -> int:
+        return self._misses.value
+
+    @misses.setter
+    def misses(self, value: int) -> None:
+        self._misses = Counter(value)
+
     def _split(self, args):
         n = len(args)
-        static = []
+        static = {}
         for i in self.static_argnums:
             if not -n <= i < n:
-                raise ValueError(f"jit: static_argnums {i} is out of range for {n} arguments")
+                raise ValueError(
+                    f"jit: static_argnums {i} is out of range: {_fun_name(self.fun)} was called "
+                    f"with {n} positional argument{'s' * (n != 1)} (static arguments must be "
+                    "passed by position)")
             value = args[i]
             try:
                 hash(value)
             except TypeError:
-                raise TypeError(f"jit: static argument {i} of type {type(value).__name__} is not "
-                                "hashable; static arguments must be hashable (use a tuple "
-                                "instead of a list)") from None
-            static.append((i % n, value))
-        static_pos = {i for i, _ in static}
-        return tuple(static), tuple(a for i, a in enumerate(args) if i not in static_pos)
+                raise TypeError(_unhashable_static(i % n, value)) from None
+            static[i % n] = value
+        return tuple(static.items()), tuple(a for i, a in enumerate(args) if i not in static)
+
+    def _avals(self, static, dyn_leaves, in_tree) -> list:
+        """The avals of the non-static argument leaves; a bad leaf is an error naming its
+        argument's position in the call."""
+        dyn_args, kwargs = tree_unflatten(in_tree, dyn_leaves)
+        statics = dict(static)
+        positions = [i for i in range(len(static) + len(dyn_args)) if i not in statics]
+        named = _positional(dyn_args, positions, hint="mark it static with static_argnums")
+        named += [(f"keyword argument {k!r}", kwargs[k],
+                   "pass it by position and mark it static with static_argnums")
+                  for k in sorted(kwargs)]
+        return _leaf_avals("jit", dyn_leaves, named)
+
+    def _arrays(self, static, dyn_leaves, in_tree) -> list:
+        """The argument leaves as NumPy arrays (for the cache key and the executable)."""
+        try:
+            return [x if isinstance(x, np.ndarray) else _scalar_array(x) for x in dyn_leaves]
+        except TypeError:
+            self._avals(static, dyn_leaves, in_tree)
+            raise
 
     def _trace(self, static, dyn_leaves, in_tree) -> _Compiled:
         def flat(*leaves):
@@ -555,31 +677,41 @@ class jit:  # noqa: N801 (JAX's name)
             return out_leaves
 
         box: list = []
+        start = time.perf_counter()
+        avals = self._avals(static, dyn_leaves, in_tree)
         try:
-            jaxpr, consts = trace_to_subjaxpr(flat, arg_avals(dyn_leaves, "jit"))
+            jaxpr, consts = trace_to_subjaxpr(flat, avals, f"jit({_fun_name(self.fun)})")
         except ConcretizationError as err:
             _note_user_line(err)
             raise
+        if config.log_compiles:
+            _logger.warning("Finished tracing jit(%s) for %s in %.3f ms", _fun_name(self.fun),
+                            _signature(self.fun, static, avals, in_tree),
+                            (time.perf_counter() - start) * 1e3)
         return _Compiled(jaxpr, consts, box[0], box[0] == _LEAF_TREE, None)
 
     def __call__(self, *args, **kwargs):
-        if not kwargs and not self.static_argnums:
+        # Inside a transformation fun may close over its tracers even when every argument is
+        # concrete: they become constants of the trace, which neither a cached executable
+        # (traced before) nor a new one can run on. The call then stays a jit equation.
+        transforming = len(trace_stack) > 1
+        if not kwargs and not self.static_argnums and not transforming:
             # The common call: NumPy arrays only, a signature seen before. Non-array arguments
             # drop out of the key, whose length (with len(args)) then matches nothing.
             compiled = self._fast.get((config.state(), len(args), *[
                 (a.shape, a.dtype) for a in args if type(a) is np.ndarray]))
             if compiled is not None:
-                self.hits += 1
+                self._hits.increment()
                 outs = compiled.executable(*compiled.consts, *args)
                 return outs[0] if compiled.single_output else tree_unflatten(compiled.out_tree, outs)
         static, dyn = self._split(args)
         leaves, in_tree = tree_flatten((dyn, kwargs))
-        if any(isinstance(x, Tracer) for x in leaves):
+        if transforming or any(isinstance(x, Tracer) for x in leaves):
             compiled = self._trace(static, leaves, in_tree)
             outs = jit_p.bind(*compiled.consts, *leaves, jaxpr=compiled.jaxpr,
                               name=getattr(self.fun, "__name__", "f"), backend=self.backend)
             return tree_unflatten(compiled.out_tree, outs)
-        leaves = [x if isinstance(x, np.ndarray) else xnp.asarray(x) for x in leaves]
+        leaves = self._arrays(static, leaves, in_tree)
         compiled = self._lookup(static, leaves, in_tree)
         outs = _outputs(compiled.executable(*compiled.consts, *leaves))
         return tree_unflatten(compiled.out_tree, outs)
@@ -588,28 +720,99 @@ class jit:  # noqa: N801 (JAX's name)
         key = (in_tree, tuple((x.shape, x.dtype) for x in leaves), static, config.state())
         compiled = self._cache.get(key)
         if compiled is None:
-            self.misses += 1
-            compiled = self._trace(static, leaves, in_tree)
-            exe = compile_jaxpr(compiled.jaxpr, self.backend)
-            compiled.executable = getattr(exe, "run", exe)
-            compiled.lowered_executable = exe
-            self._cache[key] = compiled
-            if not static and in_tree == tree_flatten((tuple(leaves), {}))[1]:
-                self._fast[(key[3], len(leaves), *key[1])] = compiled
+            compiled, made = self._once.get(
+                self._cache, key, lambda: self._compile(key, static, leaves, in_tree))
+            if not made:  # another thread compiled it while this one waited
+                self._hits.increment()
         else:
-            self.hits += 1
+            self._hits.increment()
+        return compiled
+
+    def _compile(self, key, static, leaves, in_tree) -> _Compiled:
+        """Trace and compile for a signature not in the cache (the caller stores the result)."""
+        self._misses.increment()
+        if config.explain_cache_misses:
+            _explain_miss(self, key)
+        compiled = self._trace(static, leaves, in_tree)
+        start = time.perf_counter()
+        exe = compile_jaxpr(compiled.jaxpr, self.backend)
+        if config.log_compiles:
+            _logger.warning("Compiled jit(%s) for %s on backend %s in %.3f ms",
+                            _fun_name(self.fun),
+                            _signature(self.fun, static, [get_aval(x) for x in leaves],
+                                       in_tree),
+                            self.backend, (time.perf_counter() - start) * 1e3)
+        compiled.executable = getattr(exe, "run", exe)
+        if config.check_floats:  # part of the key, so the fast path gets this one too
+            compiled.executable = with_float_checks(compiled.executable, compiled.jaxpr,
+                                                    _fun_name(self.fun))
+        compiled.lowered_executable = exe
+        if not static and in_tree == tree_flatten((tuple(leaves), {}))[1]:
+            self._fast[(key[3], len(leaves), *key[1])] = compiled
         return compiled
 
     def lower(self, *args, **kwargs) -> Lowered:
         """The traced Jaxpr and, on the Numba backend, its fusion groups and kernel source."""
         static, dyn = self._split(args)
         leaves, in_tree = tree_flatten((dyn, kwargs))
-        leaves = [xnp.asarray(x) for x in leaves]
+        leaves = self._arrays(static, leaves, in_tree)
         compiled = self._lookup(static, leaves, in_tree)
         return Lowered(compiled.jaxpr, self.backend, compiled.lowered_executable)
 
 
 _LEAF_TREE = tree_flatten(0)[1]
+
+
+def _scalar_array(x) -> np.ndarray:
+    """A jit argument leaf that is not an ndarray, as a 0-d array; TypeError unless it is a
+    Python or NumPy scalar (the caller then reports where the leaf sits)."""
+    if isinstance(x, bool | int | float | np.generic):
+        a = np.asarray(x)
+        if a.dtype.kind != "O":  # Python ints past 64 bits become object arrays
+            return a
+    raise TypeError(type(x).__name__)
+
+
+def _fun_name(fun) -> str:
+    return getattr(fun, "__name__", type(fun).__name__)
+
+
+def _static_argnums(static_argnums, fun) -> tuple[int, ...]:
+    """static_argnums as a tuple of ints, checked against fun's signature where it has one."""
+    if static_argnums is None:
+        return ()
+    nums = (static_argnums,) if isinstance(static_argnums, int | np.integer) else static_argnums
+    if not isinstance(nums, tuple | list | range) or not all(
+            isinstance(i, int | np.integer) and not isinstance(i, bool) for i in nums):
+        raise TypeError(f"jit: static_argnums must be an int or a tuple of ints, got "
+                        f"{static_argnums!r}")
+    nums = tuple(int(i) for i in nums)
+    if not nums:
+        return nums
+    try:
+        params = inspect.signature(fun).parameters.values()
+    except (TypeError, ValueError):  # builtins and some C callables have no signature
+        return nums
+    kinds = {p.kind for p in params}
+    if inspect.Parameter.VAR_POSITIONAL in kinds:
+        return nums
+    n = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
+    for i in nums:
+        if not -n <= i < n:
+            raise ValueError(f"jit: static_argnums {i} is out of range: {_fun_name(fun)} takes "
+                             f"{n} positional argument{'s' * (n != 1)}")
+    return nums
+
+
+def _unhashable_static(i: int, value) -> str:
+    fix = {list: "pass a tuple instead",
+           dict: "pass a tuple of (key, value) pairs instead",
+           set: "pass a frozenset instead",
+           np.ndarray: "pass the array as a non-static (traced) argument, or a tuple of its "
+                       "values if they must be static"}.get(type(value), "give its type "
+                                                             "__hash__ and __eq__")
+    return (f"jit: static argument {i} of type {type(value).__name__} is not hashable; static "
+            f"arguments key the cache, so they must be hashable: {fix}")
 
 
 def _note_user_line(err: Exception) -> None:
@@ -622,3 +825,117 @@ def _note_user_line(err: Exception) -> None:
     if frames:
         f = frames[-1]
         err.add_note(f"while tracing for jit, at {f.filename}:{f.lineno}: {f.line}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Cache management and the log_compiles / explain_cache_misses flags
+
+_logger = logging.getLogger("numbax")
+# Every jit object, so clear_caches reaches caches the user still holds.
+_live_jits: weakref.WeakSet = weakref.WeakSet()
+
+
+def clear_caches() -> None:
+    """Forget every traced and compiled program, as jax.clear_caches() does: the caches of
+    all jit functions, the backends' executables, derived (jvp, vmap...) jit bodies and the
+    in-memory kernel cache. The next call of each jit function traces and compiles again
+    (kernels then load from the disk cache).
+
+    >>> import numpy as np, numbax as nb
+    >>> f = nb.jit(lambda x: x + 1.0)
+    >>> _ = f(np.ones(2))
+    >>> nb.clear_caches()
+    >>> f.cache_info()["size"]
+    0
+    """
+    import sys
+
+    from .backends import _executables
+    from .interpreters import jit_call
+    for f in list(_live_jits):
+        f._cache.clear()
+        f._fast.clear()
+    _executables.clear()
+    jit_call._memo.clear()
+    kernels = sys.modules.get("numbax.backends.numba.kernels")  # absent until Numba is loaded
+    if kernels is not None:
+        kernels._memory.clear()
+
+
+def _param_names(fun, n: int) -> list[str]:
+    try:
+        params = [p for p in inspect.signature(fun).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        params = []
+    return [params[i].name if i < len(params) else f"argument {i}" for i in range(n)]
+
+
+def _arg_entries(fun, static, avals, in_tree) -> dict[str, str]:
+    """Each argument leaf (or static argument) by name, e.g. "x['w']", with its aval or value."""
+    dyn_args, kwargs = tree_unflatten(in_tree, avals)
+    statics = dict(static)
+    n = len(statics) + len(dyn_args)
+    names = _param_names(fun, n)
+    entries: dict[str, str] = {}
+
+    def add(name: str, arg) -> None:
+        leaves, treedef = tree_flatten(arg)
+        for path, aval in zip(tree_leaf_paths(treedef), leaves):
+            entries[name + path] = aval.str_short()
+
+    dyn = iter(dyn_args)
+    for i in range(n):
+        if i in statics:
+            entries[names[i]] = f"static {statics[i]!r}"
+        else:
+            add(names[i], next(dyn))
+    for k in sorted(kwargs):
+        add(k, kwargs[k])
+    return entries
+
+
+def _signature(fun, static, avals, in_tree) -> str:
+    """`f(x: f32[3,4], n: static 3)`: the argument signature log_compiles reports."""
+    entries = _arg_entries(fun, static, avals, in_tree)
+    return f"{_fun_name(fun)}({', '.join(f'{k}: {v}' for k, v in entries.items())})"
+
+
+def _key_entries(f: jit, key) -> dict[str, str]:
+    in_tree, shapes, static, _ = key
+    from .core.avals import ShapedArray
+    return _arg_entries(f.fun, static, [ShapedArray(s, d) for s, d in shapes], in_tree)
+
+
+def _differences(f: jit, old, new) -> list[str]:
+    diffs = []
+    if old[0] != new[0]:
+        diffs.append(f"the arguments' tree structure changed from {old[0]} to {new[0]}")
+    before, now = _key_entries(f, old), _key_entries(f, new)
+    for name in now:
+        if name not in before:
+            diffs.append(f"{name} is new ({now[name]})")
+        elif before[name] != now[name]:
+            diffs.append(f"{name} was {before[name]} and is now {now[name]}")
+    diffs += [f"{name} ({before[name]}) is gone" for name in before if name not in now]
+    old_config, new_config = dict(old[3]), dict(new[3])
+    diffs += [f"numbax.config {k} was {old_config.get(k)} and is now {v}"
+              for k, v in new_config.items() if old_config.get(k) != v]
+    return diffs
+
+
+def _explain_miss(f: jit, key) -> None:
+    """Log why f traces again: what differs from the closest signature it has seen."""
+    from .core.source_info import format_site, user_site
+    where = format_site(user_site())
+    name = _fun_name(f.fun)
+    if not f._cache:
+        _logger.warning("TRACING CACHE MISS: jit(%s) traces for the first time, at %s, for %s",
+                        name, where, ", ".join(f"{k}: {v}" for k, v in
+                                               _key_entries(f, key).items()))
+        return
+    # A copy: another thread may add a signature meanwhile.
+    closest = min((_differences(f, old, key) for old in list(f._cache)), key=len)
+    _logger.warning("TRACING CACHE MISS: jit(%s) traces again, at %s; compared with the closest "
+                    "of its %d earlier signature%s: %s", name, where, len(f._cache),
+                    "s" * (len(f._cache) != 1), "; ".join(closest) or "no difference found")

@@ -68,7 +68,8 @@ def _trace_body(fun, nondiff, dyn, nondiff_argnums):
         return out_leaves
 
     avals = [get_aval(x, "custom derivative function: argument") for x in leaves]
-    jaxpr, consts = trace_to_subjaxpr(flat_fun, avals)
+    jaxpr, consts = trace_to_subjaxpr(flat_fun, avals,
+                                      f"custom derivative of {getattr(fun, '__name__', 'f')}")
     return leaves, in_tree, jaxpr, consts, out_tree_box[0]
 
 

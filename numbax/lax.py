@@ -168,7 +168,9 @@ def _trace_fun(fun, args: tuple, what: str):
         return out_leaves
 
     avals = [get_aval(x, f"{what}: operand") for x in leaves]
-    jaxpr, consts = trace_to_subjaxpr(flat, avals)
+    # How leaked-tracer errors name this trace, e.g. "cond(<lambda>)".
+    name = f"{what}({getattr(fun, '__name__', type(fun).__name__)})"
+    jaxpr, consts = trace_to_subjaxpr(flat, avals, name)
     return jaxpr, consts, box[0]
 
 

@@ -11,9 +11,11 @@ from . import numpy as xnp
 
 
 def relu(x):
-    """max(x, 0), with derivative 0 at 0."""
+    """max(x, 0) (nan stays nan, as numpy.maximum), with derivative 0 at 0 as in JAX."""
     x = xnp.asarray(x)
-    return xnp.where(x > 0, x, xnp.zeros_like(x))
+    # The value is maximum(x, 0) everywhere; the select gives the slope 1 for x > 0 and 0
+    # elsewhere (no half slope at the tie, none through a nan).
+    return xnp.where(x > 0, x, lax.stop_gradient(xnp.maximum(x, 0)))
 
 
 def sigmoid(x):
@@ -37,23 +39,40 @@ def log_sigmoid(x):
     return -softplus(-xnp.asarray(x))
 
 
-def logsumexp(a, axis=None, keepdims: bool = False):
-    """log(sum(exp(a))) over axis, shifted by the maximum so that nothing overflows."""
+def _shifted(a, axis):
+    """a - max(a) along axis (a constant to differentiation; all functions here are
+    invariant to the shift), and that shift."""
     a = xnp.asarray(a)
     if a.dtype.kind != "f":
         a = xnp.astype(a, xnp.float64)
+    if 0 in a.shape:
+        # The max of nothing has no identity (it raises); exp of nothing sums to 0 whatever
+        # the shift, so logsumexp is -inf there, as log(sum(exp(a))).
+        return a, xnp.zeros_like(xnp.sum(a, axis=axis, keepdims=True))
     amax = lax.stop_gradient(xnp.max(a, axis=axis, keepdims=True))
     # An all -inf slice would give inf - inf; shifting by 0 there is exact.
     amax = xnp.where(xnp.isfinite(amax), amax, xnp.zeros_like(amax))
-    out = xnp.log(xnp.sum(xnp.exp(a - amax), axis=axis, keepdims=True)) + amax
+    return a - amax, amax
+
+
+def logsumexp(a, axis=None, keepdims: bool = False):
+    """log(sum(exp(a))) over axis, shifted by the maximum so that nothing overflows."""
+    shifted, amax = _shifted(a, axis)
+    out = xnp.log(xnp.sum(xnp.exp(shifted), axis=axis, keepdims=True)) + amax
     return out if keepdims else xnp.squeeze(out, axis=axis) if axis is not None else xnp.reshape(out, ())
+
+
+# Both work on x - max(x) and never form logsumexp(x) itself: at |x| ~ 1000 in float32 that
+# value carries an absolute rounding error of ~3e-5, which x - logsumexp(x) would keep.
 
 
 def log_softmax(x, axis: int = -1):
     """x - logsumexp(x) along axis."""
-    return x - logsumexp(x, axis=axis, keepdims=True)
+    shifted, _ = _shifted(x, axis)
+    return shifted - xnp.log(xnp.sum(xnp.exp(shifted), axis=axis, keepdims=True))
 
 
 def softmax(x, axis: int = -1):
     """exp(x) / sum(exp(x)) along axis, computed stably."""
-    return xnp.exp(log_softmax(x, axis))
+    unnormalized = xnp.exp(_shifted(x, axis)[0])
+    return unnormalized / xnp.sum(unnormalized, axis=axis, keepdims=True)

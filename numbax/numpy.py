@@ -77,6 +77,16 @@ def _promote(fname: str, *args, inexact: bool = False, min_float=np.float16) -> 
         arrays = [a.dtype for a in args if not isinstance(a, _SCALARS)]
         dtypes = arrays + [np.result_type(*arrays, a) for a in args if isinstance(a, _SCALARS)]
         dt = np.result_type(*(np.promote_types(d, min_float) for d in dtypes))
+    if dt.kind in "iuO":
+        # A weak Python int must fit the integer dtype it joins (as in NumPy 2); ints past 64
+        # bits with nothing else to join promote to object, which numbax does not have.
+        for i, a in enumerate(args):
+            if type(a) is int:
+                info = np.iinfo(dt if dt.kind != "O" else np.int64)
+                if not info.min <= a <= (info.max if dt.kind != "O" else 2**64 - 1):
+                    raise OverflowError(
+                        f"{fname}: argument {i} is the Python int {a}, which does not fit in "
+                        f"{dt if dt.kind != 'O' else 'a 64-bit integer'}")
     return [_cast(a, dt) for a in args]
 
 
@@ -679,7 +689,12 @@ def asarray(a, dtype=None):
     if isinstance(a, Tracer):
         return a if dtype is None else astype(a, dtype)
     if isinstance(a, list | tuple) and _contains_tracer(a):
-        return stack([asarray(x, dtype) for x in a])
+        parts = [asarray(x, dtype) for x in a]
+        shapes = {p.shape for p in parts}
+        if len(shapes) > 1:  # the error NumPy gives for the same list of concrete values
+            raise TypeError(f"asarray: cannot convert {type(a).__name__} to an array: its "
+                            f"items have inhomogeneous shapes {sorted(shapes)}")
+        return stack(parts)
     try:
         out = np.asarray(a, dtype=dtype)
     except (TypeError, ValueError) as err:
@@ -754,7 +769,8 @@ def getitem(x, idx):
         if entry is None:
             continue
         n = x.shape[dim]
-        if isinstance(entry, bool) or (isinstance(entry, np.ndarray) and entry.dtype == np.bool_):
+        if isinstance(entry, bool) or (isinstance(entry, Tracer | np.ndarray)
+                                       and entry.dtype == np.bool_):
             raise IndexError("boolean mask indexing has a data-dependent shape and is not "
                              "supported; use numbax.numpy.where instead")
         if isinstance(entry, int | np.integer):
@@ -825,7 +841,8 @@ def _normalize_array_index(index, n: int):
             return index
         return where(lax.lt(index, np.zeros((), index.dtype)),
                      index + np.asarray(n, index.dtype), index)
-    index = np.asarray(index)
+    # NumPy reads an empty list as an integer index (np.asarray would make it float64).
+    index = np.asarray(index, np.int64 if isinstance(index, list) and not np.size(index) else None)
     if index.dtype.kind not in "iu":
         raise IndexError(f"array index must have an integer dtype, got {index.dtype}")
     return np.where(index < 0, index + n, index)
@@ -964,6 +981,8 @@ def _install_tracer_methods() -> None:
     T.__lt__, T.__le__, T.__gt__, T.__ge__ = less, less_equal, greater, greater_equal
     T.__eq__, T.__ne__ = equal, not_equal
     T.__and__, T.__or__, T.__invert__ = logical_and, logical_or, logical_not
+    # `ndarray & tracer`: __array_ufunc__ = None makes NumPy defer to these.
+    T.__rand__, T.__ror__ = _reflected(logical_and), _reflected(logical_or)
     T.__getitem__ = getitem
     T.__round__ = lambda self, ndigits=None: round(self, ndigits or 0)
     T.T = property(lambda self: transpose(self))

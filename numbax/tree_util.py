@@ -130,3 +130,29 @@ def tree_map(f: Callable, tree: Any, *rest: Any, is_leaf: Callable | None = None
             raise ValueError(f"tree_map: structures differ: {treedef} and {r_def}")
         others.append(r_leaves)
     return tree_unflatten(treedef, [f(*xs) for xs in zip(leaves, *others)])
+
+
+def tree_leaf_paths(treedef: PyTreeDef) -> list[str]:
+    """Where each leaf sits, in leaf order, written as Python would index it from the root
+    (a registered node's children by their position in its flatten output).
+
+    >>> tree_leaf_paths(tree_structure({"w": [1.0, 2.0], "b": 3.0}))
+    ["['b']", "['w'][0]", "['w'][1]"]
+    """
+    paths: list[str] = []
+
+    def rec(td: PyTreeDef, path: str) -> None:
+        if td.node_type is None:
+            paths.append(path)
+            return
+        if td.node_type is dict:
+            keys = [f"[{k!r}]" for k in td.node_data]
+        elif td.node_type not in _registry and hasattr(td.node_type, "_fields"):
+            keys = [f".{name}" for name in td.node_type._fields]
+        else:
+            keys = [f"[{i}]" for i in range(len(td.children))]
+        for key, child in zip(keys, td.children):
+            rec(child, path + key)
+
+    rec(treedef, "")
+    return paths

@@ -11,11 +11,46 @@ import weakref
 
 from ..config import config
 from ..core.ir import Jaxpr
+from ..core.sync import Once
 from ..interpreters import jit_call
 from .interpreter import run_jaxpr
 
 BACKENDS = ("numba", "interpreter")
-_executables: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+class _ExecutableTables:
+    """Each Jaxpr's executables (by backend and settings), living exactly as long as it does.
+
+    A WeakKeyDictionary keyed by the Jaxpr never dropped an entry: an executable refers to
+    its Jaxpr and the dictionary holds the executable, so the key stayed alive for good, and
+    every Jaxpr made per call (an eager grad of a jit function makes two) leaked with its
+    executable. The table is an attribute of the Jaxpr instead: a reference cycle that the
+    garbage collector frees with it.
+    """
+
+    _ATTR = "_numbax_executables"
+
+    def __init__(self):
+        self._owners: weakref.WeakSet = weakref.WeakSet()  # for clear()
+
+    def table(self, jaxpr: Jaxpr) -> dict:
+        table = jaxpr.__dict__.get(self._ATTR)
+        if table is None:
+            table = jaxpr.__dict__.setdefault(self._ATTR, {})
+            self._owners.add(jaxpr)
+        return table
+
+    def clear(self) -> None:
+        for jaxpr in list(self._owners):
+            jaxpr.__dict__.pop(self._ATTR, None)
+        self._owners.clear()
+
+    def __len__(self) -> int:
+        return len(self._owners)
+
+
+_executables = _ExecutableTables()
+_once = Once()
 
 
 def _compile_interpreter(jaxpr: Jaxpr):
@@ -31,14 +66,15 @@ _COMPILERS = {"interpreter": _compile_interpreter, "numba": _compile_numba}
 
 
 def compile_jaxpr(jaxpr: Jaxpr, backend: str):
-    """The executable for jaxpr (no constvars) on backend, compiled once per Jaxpr object."""
-    per_jaxpr = _executables.setdefault(jaxpr, {})
+    """The executable for jaxpr (no constvars) on backend, compiled once per Jaxpr object,
+    even when several threads ask for it at once."""
+    per_jaxpr = _executables.table(jaxpr)
     key = (backend, config.state())
     exe = per_jaxpr.get(key)
     if exe is None:
         if backend not in _COMPILERS:
             raise ValueError(f"unknown backend {backend!r}; expected one of {BACKENDS}")
-        exe = per_jaxpr[key] = _COMPILERS[backend](jaxpr)
+        exe, _ = _once.get(per_jaxpr, key, lambda: _COMPILERS[backend](jaxpr))
     return exe
 
 

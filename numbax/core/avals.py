@@ -59,6 +59,9 @@ def check_dtype(dtype: np.dtype, what: str) -> np.dtype:
     """Return dtype if numbax supports it, else raise a TypeError naming `what`."""
     dtype = np.dtype(dtype)
     if dtype not in SUPPORTED_DTYPES:
+        if dtype.newbyteorder("=") in SUPPORTED_DTYPES:
+            raise TypeError(f"{what} has dtype {dtype.str}, in non-native byte order, which numbax "
+                            "does not support; convert it with .astype(x.dtype.newbyteorder('='))")
         raise TypeError(
             f"{what} has dtype {dtype}, which numbax does not support; expected a bool, "
             "integer or floating-point array")
@@ -70,7 +73,11 @@ def aval_of_value(x, what: str = "argument") -> ShapedArray:
     if isinstance(x, np.ndarray | np.generic):
         return ShapedArray(x.shape, check_dtype(x.dtype, what))
     if isinstance(x, bool | int | float):
-        return ShapedArray((), np.asarray(x).dtype)
+        dtype = np.asarray(x).dtype
+        if dtype.kind == "O":
+            raise OverflowError(f"{what} is the Python int {x}, which does not fit in a 64-bit "
+                                "integer")
+        return ShapedArray((), dtype)
     raise TypeError(
         f"{what} is of type {type(x).__name__}; expected a numbax/NumPy array or a Python "
         "scalar (bool, int, float)")
@@ -105,8 +112,8 @@ def canonical_axes(axes, ndim: int, op: str) -> tuple[int, ...]:
     """Normalise None / int / sequence of axes to a sorted tuple of distinct axes."""
     if axes is None:
         return tuple(range(ndim))
-    if isinstance(axes, int | np.integer):
-        axes = (axes,)
+    if not isinstance(axes, tuple | list):
+        axes = (axes,)  # a lone axis; canonical_axis rejects what is not an int
     out = tuple(sorted(canonical_axis(a, ndim, op) for a in axes))
     if len(set(out)) != len(out):
         raise ValueError(f"{op}: repeated axis in {tuple(axes)}")

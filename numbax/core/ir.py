@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from . import source_info as _source_info
 from .avals import ShapedArray, short_dtype_name
 
 
@@ -42,10 +43,14 @@ Atom = Var | Literal
 
 @dataclass(eq=False)
 class Eqn:
+    """One primitive application. source_info is the user's (filename, lineno, function) that
+    staged it (see core.source_info), or None; rewrites of an equation should carry it over."""
+
     primitive: Any
     inputs: list[Atom]
     outputs: list[Var]
     params: dict[str, Any]
+    source_info: tuple | None = None
 
 
 @dataclass(eq=False)
@@ -148,10 +153,17 @@ def eval_jaxpr(jaxpr: Jaxpr, consts, args) -> list:
     """Evaluate a Jaxpr by binding each primitive, so enclosing transformations see every op."""
     env: dict[Var, Any] = dict(zip(jaxpr.constvars, consts))
     env.update(zip(jaxpr.invars, args))
-    for eqn in jaxpr.eqns:
-        ins = [x.val if isinstance(x, Literal) else env[x] for x in eqn.inputs]
-        outs = eqn.primitive.bind_list(*ins, **eqn.params)
-        env.update(zip(eqn.outputs, outs))
+    # What the replayed equations stage or raise reports the line that staged the original.
+    current = _source_info.current
+    outer = current.site
+    try:
+        for eqn in jaxpr.eqns:
+            current.site = eqn.source_info or outer
+            ins = [x.val if isinstance(x, Literal) else env[x] for x in eqn.inputs]
+            outs = eqn.primitive.bind_list(*ins, **eqn.params)
+            env.update(zip(eqn.outputs, outs))
+    finally:
+        current.site = outer
     return [x.val if isinstance(x, Literal) else env[x] for x in jaxpr.outvars]
 
 

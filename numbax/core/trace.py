@@ -7,13 +7,17 @@ without confusing each other's perturbations.
 """
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from ..config import config
+from . import source_info
 from .avals import ShapedArray, aval_of_value
+from .source_info import format_site, user_site
 
 
 class ConcretizationError(TypeError):
@@ -31,21 +35,52 @@ class UnexpectedTracerError(Exception):
 
     This happens when a function under a transformation stores a traced value in a global or
     an outer object and a later computation uses it. Return values instead of storing them.
+    The message names the transformation, the user's line that created the tracer and the
+    line that used it.
+
+    >>> import numpy as np, numbax as nb, numbax.numpy as xnp
+    >>> saved = []
+    >>> f = nb.jit(lambda x: saved.append(x) or x)
+    >>> _ = f(np.ones(2))
+    >>> xnp.sin(saved[0])  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    UnexpectedTracerError: Encountered an unexpected tracer: a traced value f64[2] from jit(<lambda>) ...
     """
 
 
-def _leaked(tracer) -> UnexpectedTracerError:
+def _alive(main: MainTrace) -> bool:
+    return main.level < len(trace_stack) and trace_stack[main.level] is main
+
+
+def _leaked(tracer, op: str | None = None) -> UnexpectedTracerError:
+    main = tracer._trace.main
+    inner = trace_stack[-1] if len(trace_stack) > 1 else None
+    context = ("outside any transformation" if inner is None
+               else f"while tracing {inner.name}")
+    used = f"by {op} " if op else ""
+    if tracer._site is not None:
+        origin = f"The tracer was created at {format_site(tracer._site)}."
+    else:
+        origin = (f"The tracer was an input of {main.name} (or a value it lifted), which was "
+                  f"called at {format_site(main.site)}.")
     return UnexpectedTracerError(
-        f"A traced value {tracer.aval.str_short()} from a transformation that has already "
-        "finished was used (it leaked out, e.g. through a global or an attribute). Return "
-        "traced values from the transformed function instead of storing them.")
+        f"Encountered an unexpected tracer: a traced value {tracer.aval.str_short()} from "
+        f"{main.name} was used {used}at {format_site(user_site())}, {context}, but {main.name} "
+        f"has already finished: the value leaked out of it (e.g. through a global, a list or "
+        f"an attribute). {origin} Return traced values from the transformed function instead "
+        "of storing them.")
 
 
 @dataclass(eq=False)
 class MainTrace:
+    """One active transformation. name says which, for users ("jit(f)", "grad(loss)"); site is
+    the user's line that entered it."""
+
     level: int
     trace_type: type
     global_data: Any
+    name: str = ""
+    site: tuple | None = None
 
     def __repr__(self) -> str:
         return f"MainTrace({self.level}, {self.trace_type.__name__})"
@@ -53,6 +88,9 @@ class MainTrace:
 
 class Trace:
     """A transformation's view of values. Subclasses implement pure, lift and process_primitive."""
+
+    # What errors call this transformation when its caller gave no name.
+    transformation = "a transformation"
 
     def __init__(self, main: MainTrace):
         self.main = main
@@ -78,6 +116,8 @@ class Tracer:
     # NumPy defers binary operators to us (np_array * tracer calls Tracer.__rmul__).
     __array_ufunc__ = None
     _trace: Trace
+    # The user's line whose primitive made this tracer (set by bind); None for inputs.
+    _site: tuple | None = None
 
     @property
     def aval(self) -> ShapedArray:
@@ -104,6 +144,8 @@ class Tracer:
         return (self[i] for i in range(len(self)))
 
     def _concrete(self, op: str):
+        if not _alive(self._trace.main):
+            raise _leaked(self, op)
         val = self.to_concrete()
         if val is None:
             raise ConcretizationError(
@@ -146,17 +188,90 @@ class EvalTrace(Trace):
         # The shape rule runs eagerly too, so misuse fails the same way traced or not.
         primitive.abstract_eval(*[get_aval(x, f"{primitive.name} operand") for x in tracers],
                                 **params)
-        return primitive.impl(*tracers, **params)
+        outs = primitive.impl(*tracers, **params)
+        if config.check_floats:
+            check_floats(primitive.name, outs)
+        return outs
 
 
-trace_stack: list[MainTrace] = [MainTrace(0, EvalTrace, None)]
-# A staging trace (make_jaxpr, jit) sits here so that operations on constants are staged out too.
-dynamic_trace: MainTrace | None = None
+def bad_float(outs) -> str | None:
+    """"nan" if an output holds a NaN and debug_nans is on, "inf" likewise, else None."""
+    for x in outs:
+        x = np.asarray(x)
+        if x.dtype.kind not in "fc":
+            continue
+        if config.debug_nans and np.isnan(x).any():
+            return "nan"
+        if config.debug_infs and np.isinf(x).any():
+            return "inf"
+    return None
+
+
+def check_floats(what: str, outs) -> None:
+    """Raise FloatingPointError if an output has a NaN (debug_nans) or an inf (debug_infs).
+
+    As in JAX, every primitive's outputs are checked, whatever its inputs held: the first
+    primitive that sees a NaN input usually outputs one and is the one named.
+    """
+    kind = bad_float(outs)
+    if kind is not None:
+        raise FloatingPointError(
+            f"invalid value ({kind}) encountered in {what} at {format_site(user_site())} "
+            f"(numbax.config debug_{kind}s is on)")
+
+
+class _ThreadState(threading.local):
+    """Each thread's active transformations. Threads transform independently: a function
+    one thread traces for jit must not capture the operations another thread runs meanwhile,
+    nor pop the other's transformations off a shared stack."""
+
+    def __init__(self):
+        self.stack: list[MainTrace] = [MainTrace(0, EvalTrace, None)]
+        # A staging trace (make_jaxpr, jit) sits here so that operations on constants are
+        # staged out too.
+        self.dynamic: MainTrace | None = None
+
+
+_state = _ThreadState()
+
+
+class _TraceStack:
+    """`trace_stack`: the calling thread's stack of transformations, as a list-like view."""
+
+    __slots__ = ()
+
+    def __len__(self) -> int:
+        return len(_state.stack)
+
+    def __getitem__(self, i):
+        return _state.stack[i]
+
+    def __iter__(self):
+        return iter(_state.stack)
+
+    def append(self, main: MainTrace) -> None:
+        _state.stack.append(main)
+
+    def pop(self) -> MainTrace:
+        return _state.stack.pop()
+
+
+trace_stack = _TraceStack()
+
+
+def __getattr__(name: str):
+    # `dynamic_trace` reads the calling thread's staging trace (see _ThreadState).
+    if name == "dynamic_trace":
+        return _state.dynamic
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @contextmanager
-def new_main(trace_type: type, global_data=None):
-    main = MainTrace(len(trace_stack), trace_type, global_data)
+def new_main(trace_type: type, global_data=None, name: str | None = None):
+    """Push a transformation; name (e.g. "jit(f)") is how errors about it refer to it."""
+    # skip: this generator's frame and contextlib's __enter__.
+    main = MainTrace(len(trace_stack), trace_type, global_data,
+                     name or trace_type.transformation, user_site(2))
     trace_stack.append(main)
     try:
         yield main
@@ -166,21 +281,23 @@ def new_main(trace_type: type, global_data=None):
 
 @contextmanager
 def new_dynamic(main: MainTrace):
-    global dynamic_trace
-    prev, dynamic_trace = dynamic_trace, main
+    state = _state
+    prev, state.dynamic = state.dynamic, main
     try:
         yield
     finally:
-        dynamic_trace = prev
+        state.dynamic = prev
 
 
 def find_top_trace(xs) -> Trace:
-    top = trace_stack[0] if dynamic_trace is None else dynamic_trace
+    state = _state
+    stack = state.stack
+    top = stack[0] if state.dynamic is None else state.dynamic
     top_tracer = None
     for x in xs:
         if isinstance(x, Tracer) and x._trace.main.level > top.level:
             top, top_tracer = x._trace.main, x
-    if top_tracer is not None and (top.level >= len(trace_stack) or trace_stack[top.level] is not top):
+    if top_tracer is not None and (top.level >= len(stack) or stack[top.level] is not top):
         raise _leaked(top_tracer)
     return top.trace_type(top)
 
@@ -191,7 +308,8 @@ def full_raise(trace: Trace, val):
     main = val._trace.main
     if main is trace.main:
         return val
-    if main.level >= len(trace_stack) or trace_stack[main.level] is not main:
+    stack = _state.stack
+    if main.level >= len(stack) or stack[main.level] is not main:
         raise _leaked(val)
     if main.level < trace.main.level:
         return trace.lift(val)
@@ -212,4 +330,17 @@ def bind(primitive, *args, **params) -> list:
     """Apply a primitive to arguments through the highest trace among them; returns a list."""
     trace = find_top_trace(args)
     tracers = [full_raise(trace, a) for a in args]
-    return [full_lower(out) for out in trace.process_primitive(primitive, tracers, params)]
+    if type(trace) is EvalTrace:
+        return [full_lower(out) for out in trace.process_primitive(primitive, tracers, params)]
+    # One stack walk per user operation: the binds its rules make inside report this site.
+    current = source_info.current
+    outer = current.site
+    site = current.site = outer or user_site(2)  # skip this bind and Primitive.bind
+    try:
+        outs = trace.process_primitive(primitive, tracers, params)
+    finally:
+        current.site = outer
+    for out in outs:
+        if isinstance(out, Tracer) and out._site is None:
+            out._site = site
+    return [full_lower(out) for out in outs]

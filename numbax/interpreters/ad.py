@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core import primitives as P
+from ..core import source_info
 from ..core.avals import ShapedArray
 from ..core.ir import Jaxpr, Literal, Var
 from ..core.primitives import Primitive, lookup
@@ -93,6 +94,8 @@ class JVPTracer(Tracer):
 
 
 class JVPTrace(Trace):
+    transformation = "jvp"
+
     def pure(self, val):
         return JVPTracer(self, val, Zero(get_aval(val)))
 
@@ -109,9 +112,12 @@ class JVPTrace(Trace):
         return [JVPTracer(self, p, t) for p, t in zip(primals_out, tangents_out)]
 
 
-def jvp_flat(fun: Callable, primals, tangents, instantiate_zeros: bool = True):
-    """JVP of a flat function; tangents may be Zero. Returns (primals_out, tangents_out)."""
-    with new_main(JVPTrace) as main:
+def jvp_flat(fun: Callable, primals, tangents, instantiate_zeros: bool = True,
+             name: str | None = None):
+    """JVP of a flat function; tangents may be Zero. Returns (primals_out, tangents_out).
+
+    name (e.g. "grad(loss)") is how errors such as leaked tracers refer to this trace."""
+    with new_main(JVPTrace, None, name) as main:
         trace = JVPTrace(main)
         tracers_in = [JVPTracer(trace, p, t) for p, t in zip(primals, tangents)]
         outs = [full_raise(trace, o) for o in fun(*tracers_in)]
@@ -414,19 +420,20 @@ defjvp(P.dot_general_p,
 # Linearize: JVP + partial evaluation
 
 
-def linearize_flat(fun: Callable, primals):
+def linearize_flat(fun: Callable, primals, name: str | None = None):
     """Returns (primals_out, linear_jaxpr, consts): tangents_out = linear_jaxpr(consts, tangents)."""
     avals = [get_aval(p) for p in primals]
     n = len(primals)
 
     def fun_jvp(*args):
-        p_out, t_out = jvp_flat(fun, args[:n], args[n:])
+        p_out, t_out = jvp_flat(fun, args[:n], args[n:], name=name)
         return p_out + t_out
 
     pvals_in = ([pe.PartialVal.known(p) for p in primals]
                 + [pe.PartialVal.unknown(a) for a in avals])
     jaxpr, pvals_out, consts = pe.partial_eval_flat(fun_jvp, pvals_in,
-                                                    instantiate=lambda i, n_out: i >= n_out // 2)
+                                                    instantiate=lambda i, n_out: i >= n_out // 2,
+                                                    name=name)
     m = len(pvals_out) // 2
     primals_out = [pv.const for pv in pvals_out[:m]]
     return primals_out, jaxpr, consts
@@ -453,6 +460,16 @@ def backward_pass(jaxpr: Jaxpr, consts, args, cts_out) -> list:
     Equations that do not depend on a linear input (the recomputation inside a checkpoint)
     are evaluated forward first.
     """
+    # What the backward pass binds (or raises, under debug_nans) reports the user's line of
+    # the forward operation, as the equations recorded it.
+    outer = source_info.current.site
+    try:
+        return _backward_pass(jaxpr, consts, args, cts_out, outer)
+    finally:
+        source_info.current.site = outer
+
+
+def _backward_pass(jaxpr: Jaxpr, consts, args, cts_out, outer) -> list:
     primal_env: dict[Var, object] = dict(zip(jaxpr.constvars, consts))
     primal_env.update((v, a) for v, a in zip(jaxpr.invars, args) if not is_undefined(a))
 
@@ -467,6 +484,7 @@ def backward_pass(jaxpr: Jaxpr, consts, args, cts_out) -> list:
     linear_eqns = []
     for eqn in jaxpr.eqns:
         if all(known(x) for x in eqn.inputs):
+            source_info.current.site = eqn.source_info or outer
             outs = eqn.primitive.bind_list(*[read(x) for x in eqn.inputs], **eqn.params)
             primal_env.update(zip(eqn.outputs, outs))
         else:
@@ -485,6 +503,7 @@ def backward_pass(jaxpr: Jaxpr, consts, args, cts_out) -> list:
         if all(type(c) is Zero for c in cts):
             continue
         rule = lookup(transpose_rules, eqn.primitive, "reverse-mode differentiation (transpose)")
+        source_info.current.site = eqn.source_info or outer
         cts_in = rule(cts, *[read(x) for x in eqn.inputs], **eqn.params)
         for x, ct in zip(eqn.inputs, cts_in):
             if ct is not None:
@@ -670,9 +689,9 @@ def _dot_general_transpose(cts, x, y, *, dimension_numbers):
 transpose_rules[P.dot_general_p] = _dot_general_transpose
 
 
-def vjp_flat(fun: Callable, primals):
+def vjp_flat(fun: Callable, primals, name: str | None = None):
     """Returns (primals_out, vjp_fn) where vjp_fn maps output cotangents to input cotangents."""
-    primals_out, jaxpr, consts = linearize_flat(fun, primals)
+    primals_out, jaxpr, consts = linearize_flat(fun, primals, name)
     in_avals = [get_aval(p) for p in primals]
 
     def vjp_fn(*cts):

@@ -36,6 +36,8 @@ class BatchTracer(Tracer):
 
 
 class BatchTrace(Trace):
+    transformation = "vmap"
+
     @property
     def axis_size(self) -> int:
         return self.main.global_data
@@ -69,10 +71,12 @@ def moveaxis(x, src: int | None, dst: int, axis_size: int):
     return P.transpose_p.bind(x, permutation=tuple(perm))
 
 
-def vmap_flat(fun: Callable, axis_size: int, vals, in_dims, out_dims_forced=0) -> list:
+def vmap_flat(fun: Callable, axis_size: int, vals, in_dims, out_dims_forced=0,
+              name: str | None = None) -> list:
     """Vectorise a flat function; returns outputs with the batch dimension at out_dims_forced
-    (None keeps whatever each output has and returns (outs, bdims))."""
-    with new_main(BatchTrace, axis_size) as main:
+    (None keeps whatever each output has and returns (outs, bdims)). name (e.g. "vmap(f)")
+    is how errors such as leaked tracers refer to this trace."""
+    with new_main(BatchTrace, axis_size, name) as main:
         trace = BatchTrace(main)
         tracers = [BatchTracer(trace, v, d) for v, d in zip(vals, in_dims)]
         outs = [full_raise(trace, o) for o in fun(*tracers)]

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ..config import config
 from ..core import primitives as P
 from ..core.avals import ShapedArray
 from ..core.ir import Jaxpr, Var, eval_jaxpr
@@ -20,7 +21,7 @@ from ..core.primitives import Primitive, abstract_eval_rules, impl_rules
 from ..core.trace import get_aval
 from . import ad, batching
 from . import partial_eval as pe
-from .jit_call import compilers
+from .jit_call import compilers, eval_eagerly
 
 cond_p = Primitive("cond", multiple_results=True)
 while_p = Primitive("while", multiple_results=True)
@@ -30,6 +31,10 @@ INDEX_DTYPE = np.dtype(np.int32)
 
 
 def _interpreted(jaxpr: Jaxpr) -> Callable:
+    if config.check_floats:
+        # debug_nans / debug_infs: the equation in the body that makes a NaN raises, with its
+        # line, rather than the loop as a whole.
+        return lambda *args: eval_eagerly(jaxpr, args)
     return compilers["interpreter"](jaxpr)
 
 

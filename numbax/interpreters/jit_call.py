@@ -10,8 +10,12 @@ import weakref
 
 import numpy as np
 
-from ..core.ir import Jaxpr
+from ..config import config
+from ..core.ir import Jaxpr, eval_jaxpr
 from ..core.primitives import Primitive, abstract_eval_rules, impl_rules
+from ..core.source_info import format_site, user_site
+from ..core.sync import Once
+from ..core.trace import bad_float, new_dynamic
 from . import ad, batching
 from . import partial_eval as pe
 
@@ -30,21 +34,74 @@ def _abstract_eval(*avals, jaxpr: Jaxpr, name: str, backend: str):
 
 def _impl(*args, jaxpr: Jaxpr, name: str, backend: str):
     # Transformations hand over Python and NumPy scalars too; executables take arrays.
-    return compilers[backend](jaxpr)(*[np.asarray(a) for a in args])
+    args = [np.asarray(a) for a in args]
+    outs = compilers[backend](jaxpr)(*args)
+    if config.check_floats:
+        check_call(outs, jaxpr, args, name)
+    return outs
+
+
+def with_float_checks(run, jaxpr: Jaxpr, name: str):
+    """run (a compiled jaxpr), raising as check_call says under debug_nans / debug_infs."""
+    def run_checked(*args):
+        outs = run(*args)
+        check_call(outs, jaxpr, args, name)
+        return outs
+
+    return run_checked
+
+
+def eval_eagerly(jaxpr: Jaxpr, args) -> list:
+    """Evaluate jaxpr on arrays binding one equation at a time, so that under debug_nans each
+    is checked and reports its own line; it evaluates even if called while a function is being
+    staged (an executable run on constants during tracing)."""
+    with new_dynamic(None):
+        return eval_jaxpr(jaxpr, [], args)
+
+
+def check_call(outs, jaxpr: Jaxpr, args, name: str) -> None:
+    """If a compiled call's outputs hold a NaN (inf) under debug_nans (debug_infs), run its
+    Jaxpr again unfused, one equation at a time, so that the first equation whose output holds
+    one raises FloatingPointError naming its primitive and the user's line that staged it.
+
+    Like JAX, only the outputs of the compiled call are checked (the check costs a pass over
+    them, not over every intermediate): a NaN that a select discards goes unreported.
+    """
+    kind = bad_float(outs)
+    if kind is None:
+        return
+    site = user_site()
+    try:
+        eval_eagerly(jaxpr, args)
+    except FloatingPointError as err:
+        if not any(n.startswith("numbax found") for n in getattr(err, "__notes__", ())):
+            err.add_note(f"numbax found it by running jit({name}) again one equation at a "
+                         f"time, after its compiled output at {format_site(site)} held "
+                         f"{'a NaN' if kind == 'nan' else 'an inf'}.")
+        raise
+    raise FloatingPointError(
+        f"invalid value ({kind}) encountered in the output of jit({name}) at "
+        f"{format_site(site)}, but running it again one equation at a time produced none: the "
+        f"{kind} came from an input passed straight through, or the compiled code computes "
+        "differently from the unfused program (fused kernels; numbax.config fast_math).")
 
 
 abstract_eval_rules[jit_p] = _abstract_eval
 impl_rules[jit_p] = _impl
 
 _memo: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_once = Once()
 
 
 def memoised(kind: str, jaxpr: Jaxpr, key, make):
-    """Cache a body derived from jaxpr (its JVP, a partial evaluation, a transpose...)."""
-    table = _memo.setdefault(jaxpr, {})
-    if (kind, key) not in table:
-        table[(kind, key)] = make()
-    return table[(kind, key)]
+    """Cache a body derived from jaxpr (its JVP, a partial evaluation, a transpose...).
+
+    Made once even when threads derive it at the same moment: two copies would be two Jaxpr
+    objects, each compiled separately."""
+    table = _memo.get(jaxpr)
+    if table is None:
+        table = _memo.setdefault(jaxpr, {})
+    return _once.get(table, (kind, key), make)[0]
 
 
 def _jvp(primals, tangents, *, jaxpr, name, backend):

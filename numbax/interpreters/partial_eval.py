@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ..core import source_info
 from ..core.avals import ShapedArray
 from ..core.ir import ClosedJaxpr, Eqn, Jaxpr, Literal, Var, eval_jaxpr
 from ..core.trace import Trace, Tracer, full_raise, get_aval, new_dynamic, new_main
@@ -63,13 +64,16 @@ def inline_literals(jaxpr: Jaxpr, consts) -> ClosedJaxpr:
                 if not isinstance(c, Tracer) and np.ndim(c) == 0}
     kept = [(v, c) for v, c in zip(jaxpr.constvars, consts) if v not in literals]
     sub = lambda x: literals.get(x, x) if isinstance(x, Var) else x  # noqa: E731
-    eqns = [Eqn(e.primitive, [sub(x) for x in e.inputs], e.outputs, e.params) for e in jaxpr.eqns]
+    eqns = [Eqn(e.primitive, [sub(x) for x in e.inputs], e.outputs, e.params, e.source_info)
+            for e in jaxpr.eqns]
     new = Jaxpr([v for v, _ in kept], jaxpr.invars, eqns, [sub(x) for x in jaxpr.outvars])
     return ClosedJaxpr(new, [c for _, c in kept])
 
 
 class JaxprTrace(Trace):
     """Stages every primitive into the builder instead of computing it."""
+
+    transformation = "trace_to_jaxpr"
 
     @property
     def builder(self) -> JaxprBuilder:
@@ -88,14 +92,19 @@ class JaxprTrace(Trace):
         out_avals = primitive.abstract_eval(*in_avals, **params)
         outs = [self.builder.new_tracer(self, a) for a in out_avals]
         self.builder.eqns.append(Eqn(primitive, [self.builder.var(t) for t in tracers],
-                                     [self.builder.var(t) for t in outs], params))
+                                     [self.builder.var(t) for t in outs], params,
+                                     source_info.current.site))
         return outs
 
 
-def trace_to_jaxpr(fun: Callable, in_avals: list[ShapedArray]) -> ClosedJaxpr:
-    """Stage out a flat function (list of arrays -> list of arrays) into a ClosedJaxpr."""
+def trace_to_jaxpr(fun: Callable, in_avals: list[ShapedArray], name: str | None = None
+                   ) -> ClosedJaxpr:
+    """Stage out a flat function (list of arrays -> list of arrays) into a ClosedJaxpr.
+
+    name (e.g. "jit(f)") is how errors about this trace, such as leaked tracers, refer to it.
+    """
     builder = JaxprBuilder()
-    with new_main(JaxprTrace, builder) as main, new_dynamic(main):
+    with new_main(JaxprTrace, builder, name) as main, new_dynamic(main):
         trace = JaxprTrace(main)
         in_tracers = [trace.new_arg(a) for a in in_avals]
         outs = fun(*in_tracers)
@@ -103,13 +112,14 @@ def trace_to_jaxpr(fun: Callable, in_avals: list[ShapedArray]) -> ClosedJaxpr:
         return builder.build(in_tracers, out_tracers)
 
 
-def trace_to_subjaxpr(fun: Callable, in_avals: list[ShapedArray]) -> tuple[Jaxpr, list]:
+def trace_to_subjaxpr(fun: Callable, in_avals: list[ShapedArray], name: str | None = None
+                      ) -> tuple[Jaxpr, list]:
     """Stage out fun as a Jaxpr without constvars: its constants become leading invars.
 
     Sub-programs kept in equation params (checkpoint, jit, control flow bodies) use this
     form, so constants, including tracers of enclosing transformations, flow as operands.
     """
-    closed = trace_to_jaxpr(fun, in_avals)
+    closed = trace_to_jaxpr(fun, in_avals, name)
     jaxpr = closed.jaxpr
     return Jaxpr([], jaxpr.constvars + jaxpr.invars, jaxpr.eqns, jaxpr.outvars), closed.consts
 
@@ -149,11 +159,14 @@ class ConstRecipe:
 
 
 class EqnRecipe:
-    __slots__ = ("primitive", "tracers_in", "params", "avals_out", "tracer_refs_out")
+    __slots__ = ("primitive", "tracers_in", "params", "avals_out", "tracer_refs_out",
+                 "source_info")
 
-    def __init__(self, primitive, tracers_in, params, avals_out, tracer_refs_out):
+    def __init__(self, primitive, tracers_in, params, avals_out, tracer_refs_out,
+                 source_info=None):
         self.primitive, self.tracers_in, self.params = primitive, tracers_in, params
         self.avals_out, self.tracer_refs_out = avals_out, tracer_refs_out
+        self.source_info = source_info
 
 
 class PartialEvalTracer(Tracer):
@@ -180,6 +193,8 @@ partial_eval_rules: dict = {}
 
 
 class PartialEvalTrace(Trace):
+    transformation = "linearize"
+
     def new_arg(self, pval: PartialVal) -> PartialEvalTracer:
         return PartialEvalTracer(self, pval, None if pval.is_known else LambdaBindingRecipe())
 
@@ -198,7 +213,7 @@ class PartialEvalTrace(Trace):
         tracers_in = [self.instantiate_const(t) for t in tracers]
         outs = [PartialEvalTracer(self, PartialVal.unknown(a), None) for a in avals_out]
         recipe = EqnRecipe(primitive, tracers_in, params, avals_out,
-                           [weakref.ref(t) for t in outs])
+                           [weakref.ref(t) for t in outs], source_info.current.site)
         for t in outs:
             t.recipe = recipe
         return outs
@@ -213,13 +228,14 @@ class PartialEvalTrace(Trace):
         return self.stage(primitive, tracers, params, avals_out)
 
 
-def partial_eval_flat(fun: Callable, pvals_in: list[PartialVal], instantiate=lambda i, n: False):
+def partial_eval_flat(fun: Callable, pvals_in: list[PartialVal], instantiate=lambda i, n: False,
+                      name: str | None = None):
     """Run fun computing what is known and staging the rest.
 
     Returns (jaxpr, pvals_out, consts): the Jaxpr maps the unknown inputs (and its consts,
     the residuals) to the unknown outputs. instantiate(i, n_out) forces output i unknown.
     """
-    with new_main(PartialEvalTrace) as main:
+    with new_main(PartialEvalTrace, None, name) as main:
         trace = PartialEvalTrace(main)
         tracers_in = [trace.new_arg(pval) for pval in pvals_in]
         outs = [full_raise(trace, o) for o in fun(*tracers_in)]
@@ -302,7 +318,7 @@ def tracers_to_jaxpr(tracers_in, tracers_out) -> tuple[Jaxpr, list]:
                     tracer_to_var[id(out)] = v
                 outvars.append(v)
             eqns.append(Eqn(recipe.primitive, [tracer_to_var[id(x)] for x in recipe.tracers_in],
-                            outvars, recipe.params))
+                            outvars, recipe.params, recipe.source_info))
     consts = [c for _, c in constvars.values()]
     jaxpr = Jaxpr([v for v, _ in constvars.values()], [tracer_to_var[id(t)] for t in tracers_in],
                   eqns, [tracer_to_var[id(t)] for t in tracers_out])

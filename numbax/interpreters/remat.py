@@ -69,10 +69,10 @@ def _partial_eval_jaxpr_custom(eqn: Eqn, in_unknowns, saveable):
     residuals = [Var(a) for a in known.out_avals[len(known.outvars) - num_res:]]
     known_eqn = Eqn(checkpoint_p, [x for x, uk in zip(eqn.inputs, in_unknowns) if not uk],
                     [v for v, uk in zip(eqn.outputs, out_unknowns) if not uk] + residuals,
-                    dict(jaxpr=known, policy=policy))
+                    dict(jaxpr=known, policy=policy), eqn.source_info)
     staged_eqn = Eqn(checkpoint_p, residuals + [x for x, uk in zip(eqn.inputs, in_unknowns) if uk],
                      [v for v, uk in zip(eqn.outputs, out_unknowns) if uk],
-                     dict(jaxpr=staged, policy=policy))
+                     dict(jaxpr=staged, policy=policy), eqn.source_info)
     return known_eqn, staged_eqn, out_unknowns
 
 

@@ -38,13 +38,25 @@ _EXPR = {
     "log": "np.log({0})", "log1p": "np.log1p({0})", "expm1": "np.expm1({0})",
     "sin": "np.sin({0})", "cos": "np.cos({0})", "tan": "np.tan({0})", "tanh": "np.tanh({0})",
     "sqrt": "np.sqrt({0})", "rsqrt": "{d}(1) / np.sqrt({0})",
-    "logistic": "{d}(1) / ({d}(1) + np.exp(-{0}))",
+    # exp(-|x|) never overflows: 1 / (1 + exp(-x)) would round exp(100) to inf in float32 and
+    # return 0 where the answer (3.7e-44) is representable.
+    "logistic": "({d}(1) / ({d}(1) + np.exp(-abs({0}))) if {0} >= 0 else "
+                "np.exp(-abs({0})) / ({d}(1) + np.exp(-abs({0}))))",
     "add": "{0} + {1}", "sub": "{0} - {1}", "mul": "{0} * {1}", "div": "{0} / {1}",
     "pow": "{0} ** {1}", "max": "np.maximum({0}, {1})", "min": "np.minimum({0}, {1})",
     "lt": "{0} < {1}", "le": "{0} <= {1}", "gt": "{0} > {1}", "ge": "{0} >= {1}",
     "eq": "{0} == {1}", "ne": "{0} != {1}", "and": "{0} and {1}", "or": "{0} or {1}",
     "not": "not {0}", "select": "{1} if {0} else {2}", "stop_gradient": "{0}",
     "broadcast_in_dim": "{0}",
+}
+
+# NumPy's float semantics where Numba's scalar functions differ: sign(-0.0) is +0.0 (adding
+# +0.0 turns -0.0 into +0.0 and keeps nan), and maximum/minimum return their second operand
+# on ties (so maximum(0.0, -0.0) is -0.0) and nan if either operand is nan.
+_FLOAT_EXPR = {
+    "sign": "np.sign({0}) + {d}(0)",
+    "max": "({0} if ({0} > {1}) | ({0} != {0}) else {1})",
+    "min": "({0} if ({0} < {1}) | ({0} != {0}) else {1})",
 }
 
 
@@ -58,8 +70,12 @@ def _expr(eqn, operands: list[str], fast_math: bool) -> str:
         y = eqn.params["y"]
         if y == 0:
             return f"{d}(1)"
-        prod = " * ".join([operands[0]] * abs(y))
-        return f"{d}(1) / ({prod})" if y < 0 else f"({prod})"
+        # A negative power multiplies reciprocals: 1 / x**n would overflow to inf (and give 0)
+        # where the result is a representable denormal, e.g. float32 1e20 ** -2 = 1e-40.
+        base = operands[0] if y > 0 else f"({d}(1) / {operands[0]})"
+        return f"({' * '.join([base] * abs(y))})"
+    if out_dtype.kind == "f" and name in _FLOAT_EXPR:
+        return _FLOAT_EXPR[name].format(*operands, d=d)
     if name == "convert_element_type":
         return f"{operands[0]} != 0" if out_dtype == np.bool_ else f"{d}({operands[0]})"
     if name == "full":

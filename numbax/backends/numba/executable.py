@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
+import warnings
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import wait as wait_all
 
 import numpy as np
 
@@ -19,10 +22,30 @@ from .kernels import VECTOR_WIDTHS, WideOnFirstCall, get_kernel
 # Measured on the 2-core development machine: below about 2^18 simple-operation-elements of
 # work (element count times the kernel's cost estimate), handing half the loop to a second
 # thread costs more than it saves (e.g. a float32 8-op chain of 1e4 elements: 54 us serial,
-# 92 us split; at 1e5: 474 us serial, 283 us split).
+# 92 us split; at 1e5: 474 us serial, 283 us split). So each thread gets at least half that.
 PARALLEL_THRESHOLD = int(os.environ.get("NUMBAX_PARALLEL_THRESHOLD", 1 << 18))
-NUM_THREADS = min(2, os.cpu_count() or 1)
+
+
+def _num_threads() -> int:
+    """NUMBAX_NUM_THREADS, or else the CPUs this process may run on: its affinity mask,
+    which taskset, cgroup CPU sets and batch schedulers narrow, rather than the machine's."""
+    try:
+        available = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        available = os.cpu_count() or 1
+    value = os.environ.get("NUMBAX_NUM_THREADS", "").strip()
+    if not value:
+        return available
+    if not value.isdigit() or int(value) < 1:
+        warnings.warn(f"NUMBAX_NUM_THREADS={value!r} is not a positive integer; using "
+                      f"{available} threads", RuntimeWarning, stacklevel=2)
+        return available
+    return int(value)
+
+
+NUM_THREADS = _num_threads()
 _pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
 
 # Call-like primitives whose body simply runs here: inlining them lets fusion cross them.
 _INLINE = ("jit", "checkpoint", "custom_jvp_call", "custom_vjp_call")
@@ -31,10 +54,15 @@ _BODY_PARAM = {"jit": "jaxpr", "checkpoint": "jaxpr", "custom_jvp_call": "call_j
                "custom_vjp_call": "call_jaxpr"}
 
 
-def _second_thread() -> ThreadPoolExecutor:
+def _workers() -> ThreadPoolExecutor:
+    """The threads that run all but the first part of a split loop, shared by every group
+    and every calling thread (one pool, made once even when threads race to make it)."""
     global _pool
     if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=NUM_THREADS - 1, thread_name_prefix="numbax")
+        with _pool_lock:
+            if _pool is None:
+                _pool = ThreadPoolExecutor(max_workers=NUM_THREADS - 1,
+                                           thread_name_prefix="numbax")
     return _pool
 
 
@@ -54,7 +82,7 @@ def inline_calls(jaxpr: Jaxpr) -> Jaxpr:
                 env.update(zip(e.outputs, outs))
                 continue
             outs = [Var(v.aval) for v in e.outputs]
-            eqns.append(Eqn(e.primitive, ins, outs, e.params))
+            eqns.append(Eqn(e.primitive, ins, outs, e.params, e.source_info))
             env.update(zip(e.outputs, outs))
         return [read(x) for x in body.outvars]
 
@@ -73,8 +101,8 @@ def _widened(group: FusionGroup, kernel, on_compiled):
 
 class GroupRunner:
     """Prepares a group's operands, allocates its outputs in NumPy (which maps large blocks
-    to huge pages) and runs its kernel on views, splitting the outer loop over two threads
-    when the group is large enough."""
+    to huge pages) and runs its kernel on views, splitting the outer loop over up to
+    NUM_THREADS threads when the group is large enough."""
 
     def __init__(self, group: FusionGroup, plan: KernelPlan, kernel):
         self.group, self.plan, self.raw_kernel = group, plan, kernel
@@ -97,8 +125,10 @@ class GroupRunner:
         else:
             self.extent = self.size
         # Work, not size, decides: a transcendental chain pays for a second thread sooner.
-        self.split = (NUM_THREADS > 1 and self.size * plan.cost >= PARALLEL_THRESHOLD
-                      and self.extent >= 2)
+        self.parts = max(1, int(min(NUM_THREADS, self.extent,
+                                    self.size * plan.cost // max(1, PARALLEL_THRESHOLD // 2))))
+        self.split = self.parts > 1
+        self.cuts = [self.extent * i // self.parts for i in range(self.parts + 1)]
 
     @property
     def inline(self) -> bool:
@@ -138,22 +168,28 @@ class GroupRunner:
         red = red_arg = None
         if self.red_var is not None:
             # A full reduction gives each chunk its own partial result to combine after.
-            red = np.empty(2 if self.full_reduce else self.red_shape, self.red_dtype)
+            red = np.empty(self.parts if self.full_reduce else self.red_shape, self.red_dtype)
             red_arg = red if self.plan.nd or self.full_reduce else red.reshape(-1)
 
         def red_part(chunk: int):
             return red_arg[chunk:chunk + 1] if self.full_reduce else red_arg
 
-        n = self.extent
         if self.split:
-            mid = n // 2
-            chunks = [self._chunk(args, flat, red_part(0), 0, mid),
-                      self._chunk(args, flat, red_part(1), mid, n)]
-            second = _second_thread().submit(self.run_kernel, chunks[1])
-            self.run_kernel(chunks[0])
-            second.result()
+            cuts = self.cuts
+            chunks = [self._chunk(args, flat, red_part(i), cuts[i], cuts[i + 1])
+                      for i in range(self.parts)]
+            pool = _workers()
+            others = [pool.submit(self.run_kernel, c) for c in chunks[1:]]
+            try:
+                self.run_kernel(chunks[0])
+            finally:
+                # The other parts write into this call's outputs: they finish before it returns,
+                # even when this part raised.
+                wait_all(others)
+            for other in others:
+                other.result()
         else:
-            self.run_kernel(self._chunk(args, flat, red_part(0), 0, n))
+            self.run_kernel(self._chunk(args, flat, red_part(0), 0, self.extent))
         if self.full_reduce:
             red = self._combine(red) if self.split else red[0]
         if self.red_var is not None:
