@@ -333,14 +333,24 @@ def mean(a, axis=None, dtype=None, keepdims: bool = False):
     return _reduce("mean", a, axis, keepdims, reducer)
 
 
+def _without_identity(op: str, reducer):
+    def reduce(a, axes):
+        # lax's reductions give -inf (+inf) for nothing; NumPy's max (min) raises.
+        if builtins.any(a.shape[i] == 0 for i in axes):
+            raise ValueError(f"zero-size array to reduction operation {op} which has no "
+                             "identity")
+        return reducer(a, axes)
+    return reduce
+
+
 def max(a, axis=None, keepdims: bool = False):  # noqa: A001
     """Maximum over the given axes, as numpy.max (nan propagates)."""
-    return _reduce("max", a, axis, keepdims, lax.reduce_max)
+    return _reduce("max", a, axis, keepdims, _without_identity("maximum", lax.reduce_max))
 
 
 def min(a, axis=None, keepdims: bool = False):  # noqa: A001
     """Minimum over the given axes, as numpy.min (nan propagates)."""
-    return _reduce("min", a, axis, keepdims, lax.reduce_min)
+    return _reduce("min", a, axis, keepdims, _without_identity("minimum", lax.reduce_min))
 
 
 amax, amin = max, min

@@ -215,8 +215,25 @@ def reduction(name: str, fn: Callable, kinds: str) -> Primitive:
 
 reduce_sum_p = reduction("reduce_sum", np.sum, NUMERIC)
 reduce_prod_p = reduction("reduce_prod", np.prod, NUMERIC)
-reduce_max_p = reduction("reduce_max", np.max, ANY)
-reduce_min_p = reduction("reduce_min", np.min, ANY)
+def _with_identity(fn: Callable, maximum: bool) -> Callable:
+    """fn (np.max or np.min) giving its identity for an empty reduction instead of raising,
+    as lax's reductions and the fused kernels do (numpy.max raises at the numpy layer)."""
+    def reduce(x, axis):
+        if x.size:
+            return fn(x, axis=axis)
+        if x.dtype.kind == "f":
+            identity = -np.inf if maximum else np.inf
+        elif x.dtype.kind == "b":
+            identity = not maximum
+        else:
+            identity = np.iinfo(x.dtype).min if maximum else np.iinfo(x.dtype).max
+        return fn(x, axis=axis, initial=identity)
+
+    return reduce
+
+
+reduce_max_p = reduction("reduce_max", _with_identity(np.max, maximum=True), ANY)
+reduce_min_p = reduction("reduce_min", _with_identity(np.min, maximum=False), ANY)
 
 
 def _cumsum_aval(x, *, axis, reverse):

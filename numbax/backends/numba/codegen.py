@@ -74,6 +74,14 @@ def _expr(eqn, operands: list[str], fast_math: bool) -> str:
         # where the result is a representable denormal, e.g. float32 1e20 ** -2 = 1e-40.
         base = operands[0] if y > 0 else f"({d}(1) / {operands[0]})"
         return f"({' * '.join([base] * abs(y))})"
+    if name == "pow" and out_dtype.kind == "f" and isinstance(eqn.inputs[1], Literal):
+        # NumPy's power loop computes a scalar exponent 0.5, 2 or -1 as sqrt, square or
+        # reciprocal: (-inf) ** 0.5 is nan there and (-0.0) ** 0.5 is -0.0, not pow's +inf
+        # and +0.0.
+        fast = {0.5: "np.sqrt({0})", 2.0: "({0} * {0})", -1.0: "{d}(1) / {0}"}.get(
+            float(np.asarray(eqn.inputs[1].val)))
+        if fast is not None:
+            return fast.format(operands[0], d=d)
     if out_dtype.kind == "f" and name in _FLOAT_EXPR:
         return _FLOAT_EXPR[name].format(*operands, d=d)
     if name == "convert_element_type":

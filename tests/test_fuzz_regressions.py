@@ -1,0 +1,160 @@
+"""Bugs found by the differential fuzzer (tests/test_fuzz.py), each reduced to the program that
+showed it. The comment on each test names the bug and where it was fixed."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import numbax as nb
+import numbax.numpy as xnp
+from numbax import lax, nn
+
+# The programs compute nan and inf on purpose.
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+
+
+def test_empty_list_index_is_an_integer_index():
+    # a1[[]] raised "array index must have an integer dtype, got float64": np.asarray([]) is
+    # float64, but NumPy reads an empty list index as an integer one.
+    # Fixed in numbax/numpy.py (_normalize_array_index).
+    x = np.array([[1.0, 2.0, 3.0]])
+    for f in (lambda a: a[[]], lambda a: a[:, []], lambda a: a[0, []]):
+        want = f(x)
+        np.testing.assert_array_equal(f(xnp.asarray(x)), want)
+        got = nb.jit(f, backend="interpreter")(x)
+        assert got.shape == want.shape and got.dtype == want.dtype
+
+
+def test_ndarray_and_tracer_operators():
+    # `v5 & v1` with v5 a NumPy bool array (computed from an unbatched argument) and v1 a
+    # tracer raised TypeError: the tracer had __and__ and __or__ but no reflected __rand__
+    # and __ror__, which NumPy defers to. Fixed in numbax/numpy.py (_install_tracer_methods).
+    mask = np.array([True, False, True])
+
+    def f(x):
+        return xnp.where(mask & (x > 0), x, 0.0) + xnp.where(mask | (x > 0), x, 1.0)
+
+    x = np.array([[1.0, -2.0, 3.0], [-1.0, 2.0, -3.0]])
+    want = np.stack([np.where(mask & (r > 0), r, 0.0) + np.where(mask | (r > 0), r, 1.0)
+                     for r in x])
+    np.testing.assert_array_equal(nb.vmap(f)(x), want)
+    np.testing.assert_array_equal(nb.jit(f, backend="interpreter")(x[0]), want[0])
+
+
+def test_logsumexp_and_softmax_of_empty_arrays():
+    # m.logsumexp(v, axis=None) of an f64[1,0] value raised "zero-size array to reduction
+    # operation maximum which has no identity": the max used as a shift has nothing to take
+    # the max of. log(sum(exp([]))) is -inf. Fixed in numbax/nn.py (_shifted).
+    assert nn.logsumexp(np.zeros((1, 0))) == -np.inf
+    np.testing.assert_array_equal(nn.logsumexp(np.zeros((2, 0)), axis=1), [-np.inf, -np.inf])
+    assert nn.logsumexp(np.zeros((0, 2)), axis=1).shape == (0,)
+    assert nn.softmax(np.zeros((2, 0))).shape == (2, 0)
+    assert nb.jit(nn.logsumexp)(np.zeros((1, 0), np.float32)) == -np.inf
+
+
+def test_jit_closing_over_a_tracer_with_concrete_arguments():
+    # Under vmap (or grad), a jitted function called with concrete arguments but closing over
+    # a traced value ran its executable on that tracer ("operand 'BatchTracer' does not
+    # support ufuncs"), and a signature seen before outside the transformation would have
+    # run with the stale constant. Inside a transformation the call is now always a jit
+    # equation. Fixed in numbax/api.py (jit.__call__).
+    y = np.array([[-0.13]], np.float32)
+
+    def f(x, y):
+        return nb.jit(lambda v: xnp.log1p(y) + v + x, backend="interpreter")(xnp.sin(y))
+
+    x = np.array([[[1.0]], [[2.0]]], np.float32)
+    want = np.log1p(y) + np.sin(y) + x
+    np.testing.assert_allclose(nb.vmap(f, in_axes=(0, None))(x, y), want, rtol=1e-6)
+
+    def g(x):
+        return nb.jit(lambda c: xnp.sin(x) * c)(2.0)
+
+    np.testing.assert_allclose(nb.grad(g)(1.0), 2 * np.cos(1.0), rtol=1e-12)
+    # A signature first compiled outside any transformation does not serve a later call
+    # inside one with the constant it baked in.
+    closure = {"k": np.float64(3.0)}
+    scale = nb.jit(lambda c: c * closure["k"])
+    assert scale(2.0) == 6.0
+
+    def h(t):
+        closure["k"] = t
+        return scale(2.0)
+
+    assert nb.grad(h)(1.0) == 2.0
+
+
+def test_jacfwd_through_checkpoint_and_cond_keeps_the_output_shape():
+    # jacfwd of checkpoint(log1p(v * v + 0.25))(sin(a0)) at a scalar a0 had shape (1,), not
+    # (): jacfwd took the output shapes from its batched primal outputs, which checkpoint's
+    # (and cond's) batching rule maps along with the tangents. Fixed in numbax/api.py
+    # (_jacobian).
+    x = np.array(0.125)
+
+    def f(a):
+        return nb.checkpoint(lambda v: xnp.log1p(v * v + 0.25))(xnp.sin(a))
+
+    want = 2 * np.sin(x) * np.cos(x) / (1 + np.sin(x) ** 2 + 0.25)
+    for jac in (nb.jacfwd, nb.jacrev):
+        got = jac(f)(x)
+        assert np.shape(got) == ()
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    got = nb.jacfwd(lambda a: lax.cond(a > 0, xnp.sin, xnp.cos, a))(x)
+    assert np.shape(got) == ()
+    np.testing.assert_allclose(got, np.cos(x), rtol=1e-12)
+    out, aux = nb.jacfwd(lambda a: (nb.checkpoint(xnp.sin)(a), a * 2), has_aux=True)(x)
+    assert np.shape(aux) == () and aux == 0.25
+
+
+def test_jacobians_with_zero_size_arguments():
+    # jacfwd and jacrev with an f64[0,2] argument raised "cannot reshape array of size 0 into
+    # shape (0,2)": the standard basis reshaped with -1, which size 0 cannot resolve.
+    # Fixed in numbax/api.py (_std_basis).
+    x = np.zeros((0, 2))
+    for jac in (nb.jacfwd, nb.jacrev):
+        assert jac(xnp.sin)(x).shape == (0, 2, 0, 2)
+        da, db = jac(lambda a, b: xnp.sum(xnp.sin(a)) * b + b, argnums=(0, 1))(x, 2.0)
+        assert da.shape == (0, 2) and db == 1.0
+
+
+def test_any_and_all_of_empty_arrays():
+    # m.any(v2, axis=None) of a bool[1,1,0] value raised "zero-size array to reduction
+    # operation maximum which has no identity" (eagerly, and from the executable under jit):
+    # the reduce_max and reduce_min primitives ran np.max and np.min, which have no identity.
+    # Like lax's, they now give -inf/+inf, the integer limits, False/True for nothing (as the
+    # fused kernels did); numbax.numpy.max and min still raise for an empty reduction, as
+    # NumPy's do, now while tracing. Fixed in numbax/core/primitives.py (_with_identity) and
+    # numbax/numpy.py (max, min).
+    for x in (np.zeros((1, 1, 0), bool), np.zeros((3, 0)), np.zeros((3, 0), np.int32)):
+        for fn, ref in ((xnp.any, np.any), (xnp.all, np.all)):
+            for axis in (None, 2 if x.ndim == 3 else 1):
+                want = ref(x, axis=axis)
+                np.testing.assert_array_equal(fn(x, axis=axis), want)
+                for backend in ("numba", "interpreter"):
+                    got = nb.jit(lambda a, fn=fn, axis=axis: fn(a, axis=axis), backend=backend)(x)
+                    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(lax.reduce_max(np.zeros((2, 0)), (1,)), [-np.inf, -np.inf])
+    np.testing.assert_array_equal(lax.reduce_min(np.zeros((2, 0), np.int8), (1,)), [127, 127])
+    for fn in (xnp.max, xnp.min):
+        for backend in ("numba", "interpreter"):
+            with pytest.raises(ValueError, match="no identity"):
+                nb.jit(lambda a, fn=fn: fn(a, axis=1), backend=backend)(np.zeros((2, 0)))
+        with pytest.raises(ValueError, match="no identity"):
+            fn(np.zeros((2, 0)))
+        assert fn(np.zeros((0, 2)), axis=1).shape == (0,)
+
+
+def test_power_by_a_scalar_half_at_minus_inf_and_minus_zero():
+    # m.power(v0, 0.5) at v0 = -inf was nan eagerly and on the interpreter backend but +inf
+    # in a fused Numba kernel (and -0.0 gave +0.0, not -0.0): NumPy's power loop computes a
+    # scalar exponent 0.5, 2 or -1 as sqrt, square or reciprocal, the kernel called pow. The
+    # found program clipped the result after a while_loop; this is its core. Fixed in
+    # numbax/backends/numba/codegen.py (_expr).
+    for dtype in (np.float32, np.float64):
+        x = np.array([-np.inf, -0.0, 0.0, np.nan, np.inf, 1e30, 4.0, -3.0, 2.5], dtype)
+        for y in (0.5, 2.0, -1.0, 1.5):
+            want = np.power(x, dtype(y))
+            for backend in ("numba", "interpreter"):
+                got = nb.jit(lambda a, y=y: xnp.clip(a ** y, -1e38, 1e38), backend=backend)(x)
+                np.testing.assert_array_equal(got, np.clip(want, -1e38, 1e38))
+                assert (np.signbit(got) == np.signbit(want)).all()
