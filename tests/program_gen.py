@@ -986,12 +986,21 @@ def _np_softmax(x, axis=-1):
     return np.exp(x - lse).astype(x.dtype)
 
 
+def _multiply_0d(product):
+    """NumPy's dot and inner with a 0-d operand scale through BLAS, which skips the products
+    when the scale is 0 (inner(0.0, nan) is 0.0); multiply, as in JAX, gives nan."""
+    def fn(a, b):
+        return np.multiply(a, b) if np.ndim(a) == 0 or np.ndim(b) == 0 else product(a, b)
+    return fn
+
+
 XNP = Namespace(xnp, cond=lax.cond, scan=lax.scan, while_loop=lax.while_loop, fori_loop=lax.fori_loop,
                 jit=functools.partial(nb.jit, backend="interpreter"), checkpoint=nb.checkpoint,
                 sigmoid=nn.sigmoid, softplus=nn.softplus, logsumexp=nn.logsumexp,
                 softmax=nn.softmax, relu=nn.relu, rsqrt=lax.rsqrt, fit=_make_fit(xnp))
 NP = Namespace(np, cond=_np_cond, scan=_np_scan, while_loop=_np_while_loop,
                fori_loop=_np_fori_loop, astype=_np_astype,
+               inner=_multiply_0d(np.inner), dot=_multiply_0d(np.dot),
                jit=lambda f: f, checkpoint=lambda f: f,
                sigmoid=lambda x: np.exp(-np.logaddexp(0, -x)), softplus=lambda x: np.logaddexp(0, x),
                logsumexp=_np_logsumexp, softmax=_np_softmax, relu=lambda x: np.maximum(x, 0),

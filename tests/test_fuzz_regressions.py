@@ -158,3 +158,16 @@ def test_power_by_a_scalar_half_at_minus_inf_and_minus_zero():
                 got = nb.jit(lambda a, y=y: xnp.clip(a ** y, -1e38, 1e38), backend=backend)(x)
                 np.testing.assert_array_equal(got, np.clip(want, -1e38, 1e38))
                 assert (np.signbit(got) == np.signbit(want)).all()
+
+
+@pytest.mark.parametrize("product", [xnp.inner, xnp.dot])
+def test_products_with_a_zero_scalar_propagate_nan(product):
+    # inner(0.0, [1e30, nan]) is [0, nan] in numbax, as multiply and JAX give, and [0, 0] in
+    # NumPy, whose 0-d dot and inner skip the products through a BLAS scale by zero. The
+    # reference side of the generator was wrong, not numbax; this pins numbax's answer on
+    # every path. Fixed in tests/program_gen.py (_multiply_0d).
+    a, b = np.float32(0.0), np.array([1e30, np.nan], np.float32)
+    want = np.multiply(a, b)
+    for f in (product, nb.jit(product), nb.jit(product, backend="interpreter")):
+        np.testing.assert_array_equal(f(a, b), want)
+        np.testing.assert_array_equal(f(b, a), want)
