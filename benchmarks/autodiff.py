@@ -2,6 +2,8 @@
 
 1. grad cost: time(value_and_grad(loss)) / time(loss) for a 3-layer tanh MLP
    (batch 256, width 512, float64). Reverse mode should cost a small constant (target <= 3).
+   numbax.bench's mlp suite reports the same ratio ("vg / forward") for eager and jit calls
+   next to NumPy and JAX; this one checks it against the target, beside the checkpoint numbers.
 2. checkpoint memory: grad of a 64-layer matmul + elementwise chain (width 256, batch 256)
    with and without checkpointing every layer: peak traced memory and time.
 

@@ -1,4 +1,5 @@
-"""numbax jit against torch.compile (inductor, CPU) on the elementwise chains of numbax.bench.
+"""numbax jit against torch.compile (inductor, CPU) on the elementwise chains of numbax.bench
+(the chains suite, numbax/bench/chains.py, whose program generator it reuses).
 
 PyTorch is an optional peer, never a dependency, and torch.compile's first compile of each
 chain takes seconds, so this is a separate script rather than a column of numbax.bench.
@@ -16,7 +17,7 @@ import numpy as np
 import numbax as nb
 import numbax.numpy as xnp
 from benchmarks.autodiff import median_time
-from numbax.bench import Chain, _array_function, _exec_function
+from numbax.bench.chains import Chain, _array_function, _exec_function
 
 N = 1_000_000
 

@@ -1,23 +1,54 @@
-"""The fused-versus-unfused benchmark, quick version (under 20 seconds).
+"""What fusion does to one elementwise chain, and what it buys: a few seconds, before the benchmark.
 
-Times elementwise chains of 1 to 8 operations (plus one ending in a sum) on 1e4 and 1e6
-elements in float32 and float64 under numbax.jit with the Numba backend (fused kernels) and
-the interpreter backend (one NumPy call per operation), next to plain NumPy, hand-written
-Numba loops and the memory-bandwidth floor; then an MLP training step, the dispatch overhead
-of a jitted call and the compile time in a fresh process. Progress goes to stderr, the table
-to stdout.
+Jits the 8-operation chain of the benchmark's chains suite (x*y -> +1 -> sin -> *y -> exp -> tanh
+-> abs -> sqrt), prints its Jaxpr and the one loop kernel the Numba backend fuses it into, then
+times it on 1e6 float64 elements with the benchmark's own sampler
+(`numbax.bench.harness.run_block`: interleaved medians, the first call timed apart, results
+checked against NumPy) on the Numba backend, on the interpreter backend (one NumPy call per
+operation, each writing a temporary array) and in plain NumPy.
 
-    python examples/fusion_benchmark.py                  # this quick run
-    python -m numbax.bench                               # the full run (about two minutes)
-    numbax-bench --json results.json                     # the same, saving the numbers
+This is the one-chain walk-through; the comparison itself (every chain length, both dtypes,
+the bandwidth floor, hand-written Numba loops, JAX, an MLP, dispatch and compile times) is the
+benchmark, `numbax/bench/`:
 
-Read the table as: "x floor" is time / bandwidth floor (1.0 = memory speed); "x numbax" is
-the other method's time / numbax's time (above 1: numbax is faster). See `numbax/bench.py`'s
-docstring for the method.
+    python examples/fusion_benchmark.py
+    python -m numbax.bench --quick                       # about 20 seconds
+    numbax-bench --json results.json                     # the full run, saving the numbers
 """
-import sys
+from functools import partial
 
-from numbax.bench import main
+import numpy as np
+
+import numbax as nb
+import numbax.numpy as xnp
+from numbax.bench.harness import run_block
+
+
+def chain(ns, x, y):
+    """The chain, written once for any array namespace (numbax.numpy or numpy)."""
+    t = ns.sin(x * y + 1.0) * y
+    return ns.sqrt(ns.abs(ns.tanh(ns.exp(t))))
+
+
+def main() -> None:
+    rng = np.random.default_rng(0)
+    x, y = rng.uniform(0.5, 1.5, (2, 1_000_000))
+    fused = nb.jit(partial(chain, xnp))
+    unfused = nb.jit(partial(chain, xnp), backend="interpreter")
+    timings = run_block({"numba backend": lambda: partial(fused, x, y),
+                         "interpreter backend": lambda: partial(unfused, x, y),
+                         "numpy": lambda: partial(chain, np, x, y)},
+                        repeats=5, ref=chain(np, x, y), dtype=np.dtype(np.float64), rtol=1e-9)
+    print(fused.lower(x, y))
+    print("\nN = 1e6 float64, median of 5 (the first call, which compiles or loads the disk cache, "
+          "in brackets):")
+    for name, t in timings.items():
+        if t.error is not None:
+            print(f"  {name:<20} failed: {t.error}")
+            continue
+        check = f"  [{t.check}]" if t.check else ""
+        print(f"  {name:<20} {t.median_s * 1e3:7.2f} ms  ({t.first_call_s * 1e3:.1f} ms){check}")
+
 
 if __name__ == "__main__":
-    sys.exit(main(["--quick", *sys.argv[1:]]))
+    main()

@@ -7,12 +7,10 @@ array([1., 1.])
 from . import lax, nn, numpy, test_util, tree_util
 from .api import (
     checkpoint,
-    clear_caches,
     grad,
     hessian,
     jacfwd,
     jacrev,
-    jit,
     jvp,
     linearize,
     make_jaxpr,
@@ -24,7 +22,11 @@ from .api import (
 from .config import config
 from .core.trace import ConcretizationError, UnexpectedTracerError
 from .custom_derivatives import custom_jvp, custom_vjp
+
+# Control flow's primitives and rules register with the package, not on the first lax.cond.
+from .interpreters import control_flow  # noqa: F401
 from .interpreters.remat import checkpoint_policies
+from .jit import clear_caches, jit  # rebinds numbax.jit from the submodule to the class
 from .lax import stop_gradient
 
 policies = checkpoint_policies

@@ -23,8 +23,10 @@ def _call_impl(*args, call_jaxpr, **params):
     return eval_jaxpr(call_jaxpr, [], args)
 
 
-custom_jvp_call_p = Primitive("custom_jvp_call", multiple_results=True)
-custom_vjp_call_p = Primitive("custom_vjp_call", multiple_results=True)
+custom_jvp_call_p = Primitive("custom_jvp_call", multiple_results=True, kind="call",
+                              call_body="call_jaxpr")
+custom_vjp_call_p = Primitive("custom_vjp_call", multiple_results=True, kind="call",
+                              call_body="call_jaxpr")
 for _p in (custom_jvp_call_p, custom_vjp_call_p):
     abstract_eval_rules[_p] = _call_abstract_eval
     impl_rules[_p] = _call_impl
@@ -192,7 +194,7 @@ class custom_vjp:  # noqa: N801 (JAX's name)
         return tree_unflatten(out_tree, outs)
 
 
-custom_lin_p = Primitive("custom_lin", multiple_results=True)
+custom_lin_p = Primitive("custom_lin", multiple_results=True, linear=True)
 abstract_eval_rules[custom_lin_p] = lambda *avals, num_res, bwd, res_tree, out_avals: out_avals
 
 

@@ -116,6 +116,7 @@ sin, cos, tan, tanh = (_unary_float(lax.sin, "sin"), _unary_float(lax.cos, "cos"
 exp, log = _unary_float(lax.exp, "exp"), _unary_float(lax.log, "log")
 log1p, expm1 = _unary_float(lax.log1p, "log1p"), _unary_float(lax.expm1, "expm1")
 sqrt = _unary_float(lax.sqrt, "sqrt")
+cbrt = _unary_float(lax.cbrt, "cbrt")
 
 add = _binary(lax.add, "add", bool_fn=lax.bitwise_or)
 subtract = _binary(lax.sub, "subtract")

@@ -57,7 +57,7 @@ def test_jit_closing_over_a_tracer_with_concrete_arguments():
     # a traced value ran its executable on that tracer ("operand 'BatchTracer' does not
     # support ufuncs"), and a signature seen before outside the transformation would have
     # run with the stale constant. Inside a transformation the call is now always a jit
-    # equation. Fixed in numbax/api.py (jit.__call__).
+    # equation. Fixed in numbax/jit.py (jit.__call__).
     y = np.array([[-0.13]], np.float32)
 
     def f(x, y):

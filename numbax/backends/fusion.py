@@ -11,27 +11,22 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..core import primitives as P
 from ..core.ir import Eqn, Jaxpr, Var
 
-# Primitives a fused loop computes one element at a time.
-ELEMENTWISE = frozenset({
-    "neg", "abs", "sign", "exp", "log", "log1p", "expm1", "sin", "cos", "tan", "tanh", "sqrt",
-    "rsqrt", "logistic", "add", "sub", "mul", "div", "pow", "max", "min", "lt", "le", "gt",
-    "ge", "eq", "ne", "and", "or", "not", "integer_pow", "select", "convert_element_type",
-    "stop_gradient", "broadcast_in_dim", "full",
-})
-REDUCTIONS = frozenset({"reduce_sum", "reduce_max", "reduce_min"})
-# Equations that only reshape or repeat data: alone they are cheaper as NumPy views.
-_FREE = frozenset({"broadcast_in_dim", "stop_gradient", "full"})
+# Reductions that may close a group (the code generator has an accumulator for each).
+REDUCTIONS = frozenset({P.reduce_sum_p, P.reduce_max_p, P.reduce_min_p})
 
 
 def is_fusible(eqn: Eqn) -> bool:
-    if eqn.primitive.name not in ELEMENTWISE:
+    """Whether a fused loop computes eqn: its primitive declares a ScalarRule (core/scalar.py)."""
+    rule = eqn.primitive.scalar
+    if rule is None:
         return False
     if any(v.aval.dtype == np.float16 for v in eqn.outputs):
         return False  # compiled loops compute in float32/float64 and integers only
     # Integer division and powers keep lax's exact semantics in NumPy.
-    return not (eqn.primitive.name in ("div", "pow") and eqn.outputs[0].aval.dtype.kind != "f")
+    return not (rule.floats_only and eqn.outputs[0].aval.dtype.kind != "f")
 
 
 @dataclass(eq=False)
@@ -47,7 +42,8 @@ class FusionGroup:
 
     @property
     def worth_a_kernel(self) -> bool:
-        return self.reduction is not None or any(e.primitive.name not in _FREE for e in self.eqns)
+        # Groups that only move data (broadcasts, constants) are cheaper as NumPy views.
+        return self.reduction is not None or any(e.primitive.scalar.cost for e in self.eqns)
 
     def __str__(self) -> str:
         names = " ".join(e.primitive.name for e in self.eqns)
@@ -112,7 +108,7 @@ def partition(jaxpr: Jaxpr) -> list[Eqn | FusionGroup]:
                 items.append(target)
             target.eqns.append(eqn)
             add(target, eqn)
-        elif (eqn.primitive.name in REDUCTIONS and candidates
+        elif (eqn.primitive in REDUCTIONS and candidates
               and candidates[0].reduction is None
               and candidates[0].shape == eqn.inputs[0].aval.shape
               and _reduces_trailing(eqn, len(candidates[0].shape))
@@ -129,22 +125,21 @@ def partition(jaxpr: Jaxpr) -> list[Eqn | FusionGroup]:
 
     used_outside: set[Var] = {x for x in jaxpr.outvars if isinstance(x, Var)}
     for item in items:
-        members = _members(item)
-        for e in members:
+        for e in members(item):
             for x in e.inputs:
                 if isinstance(x, Var) and group_of.get(x) is not (item if isinstance(
                         item, FusionGroup) else None):
                     used_outside.add(x)
     for item in items:
         if isinstance(item, FusionGroup):
-            defined = {v for e in _members(item) for v in e.outputs}
+            defined = {v for e in members(item) for v in e.outputs}
             seen: set[Var] = set()
-            for e in _members(item):
+            for e in members(item):
                 for x in e.inputs:
                     if isinstance(x, Var) and x not in defined and x not in seen:
                         seen.add(x)
                         item.inputs.append(x)
-            item.outputs = [v for e in _members(item) for v in e.outputs if v in used_outside]
+            item.outputs = [v for e in members(item) for v in e.outputs if v in used_outside]
     return items
 
 
@@ -168,7 +163,7 @@ def _toposort(items, item_of, external) -> list:
     return order
 
 
-def _members(item) -> list[Eqn]:
+def members(item) -> list[Eqn]:
     if isinstance(item, Eqn):
         return [item]
     return item.eqns + ([item.reduction] if item.reduction is not None else [])

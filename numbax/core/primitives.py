@@ -8,18 +8,49 @@ Elementwise primitives take operands of one dtype whose shapes broadcast as in N
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Callable
 
 import numpy as np
 
 from . import trace
 from .avals import ShapedArray, broadcast_shapes, check_dtype, short_dtype_name
+from .scalar import ScalarRule, literal
 
 
 class Primitive:
-    def __init__(self, name: str, multiple_results: bool = False):
+    """A primitive operation: its name, its kind and the rules it declares with itself.
+
+    kind: "elementwise" (operands of one dtype broadcast NumPy-style; batching aligns
+        ranks and fusion may compute it in a loop), "call" (runs the Jaxpr in params[call_body]
+        with its operands: jit, checkpoint, custom rules),
+        "control_flow" (cond, while, scan: bodies run by their own rules), or "other".
+    scalar: the ScalarRule by which a fused kernel computes one element (core/scalar.py);
+        None keeps the primitive out of fusion.
+    jvp: for elementwise primitives, one function per operand, fn(t, *primals) -> the
+        tangent's contribution (None: not differentiable in that operand); interpreters/ad.py
+        derives the JVP rule from it.
+    linear: linear in its (float) operands, so reverse mode needs a transpose rule.
+
+    Every primitive is registered by name in `primitives` when it is made, and the tables of
+    higher layers that derive rules from declarations subscribe with on_define.
+    """
+
+    def __init__(self, name: str, multiple_results: bool = False, *, kind: str = "other",
+                 scalar: ScalarRule | None = None, call_body: str | None = None,
+                 jvp: tuple | None = None, linear: bool = False):
+        if name in primitives:
+            raise ValueError(f"a primitive named {name!r} is already defined")
+        if (kind == "call") != (call_body is not None):
+            raise ValueError(f"primitive {name!r}: call primitives, and only they, name their "
+                             "body's parameter (call_body)")
         self.name = name
         self.multiple_results = multiple_results
+        self.kind, self.scalar, self.call_body = kind, scalar, call_body
+        self.jvp, self.linear = jvp, linear
+        primitives[name] = self
+        for hook in _on_define:
+            hook(self)
 
     def bind(self, *args, **params):
         outs = trace.bind(self, *args, **params)
@@ -48,14 +79,28 @@ def lookup(table: dict, primitive: Primitive, what: str) -> Callable:
 
 abstract_eval_rules: dict[Primitive, Callable] = {}
 impl_rules: dict[Primitive, Callable] = {}
-primitives: dict[str, Primitive] = {}
+# By name. Weak: a primitive nobody holds (a test's throwaway one) leaves the registry, and
+# its name may be defined again.
+primitives: weakref.WeakValueDictionary[str, Primitive] = weakref.WeakValueDictionary()
+_on_define: list[Callable[[Primitive], None]] = []
 
 
-def _define(name: str, abstract_eval: Callable, impl: Callable, multiple_results=False) -> Primitive:
-    prim = Primitive(name, multiple_results)
+def on_define(hook: Callable[[Primitive], None]) -> None:
+    """Call hook(primitive) for every primitive made so far and every one made later.
+
+    This is how a layer above core derives its rules from declarations (batching's rule for
+    every elementwise primitive, the JVP from a declared `jvp`) whatever the import order.
+    """
+    _on_define.append(hook)
+    for prim in list(primitives.values()):
+        hook(prim)
+
+
+def _define(name: str, abstract_eval: Callable, impl: Callable, multiple_results=False,
+            **declaration) -> Primitive:
+    prim = Primitive(name, multiple_results, **declaration)
     abstract_eval_rules[prim] = abstract_eval
     impl_rules[prim] = impl
-    primitives[name] = prim
     return prim
 
 
@@ -78,14 +123,20 @@ def _elementwise_aval(name: str, avals, kinds: str, out_dtype=None) -> ShapedArr
 FLOAT, NUMERIC, ANY = "f", "iuf", "biuf"
 
 
-def elementwise(name: str, fn: Callable, kinds: str = FLOAT, out_dtype=None) -> Primitive:
+def elementwise(name: str, fn: Callable, kinds: str = FLOAT, out_dtype=None, *,
+                scalar: ScalarRule | None, jvp: tuple | None = None,
+                linear: bool = False) -> Primitive:
+    """Declare an elementwise primitive: fn is its NumPy rule, kinds the dtype kinds it
+    accepts (all operands share one dtype), out_dtype a fixed result dtype (comparisons);
+    scalar, jvp and linear as in Primitive."""
     def abstract_eval(*avals):
         return [_elementwise_aval(name, avals, kinds, out_dtype)]
 
     def impl(*args):
         return [np.asarray(fn(*args))]
 
-    return _define(name, abstract_eval, impl)
+    return _define(name, abstract_eval, impl, kind="elementwise", scalar=scalar, jvp=jvp,
+                   linear=linear)
 
 
 def _logistic(x):
@@ -102,38 +153,72 @@ def _int_div(x, y):
     return np.where((q < 0) & (q * y != x), q + 1, q)
 
 
-neg_p = elementwise("neg", np.negative, NUMERIC)
-abs_p = elementwise("abs", np.abs, NUMERIC)
-sign_p = elementwise("sign", np.sign, NUMERIC)
-exp_p = elementwise("exp", np.exp)
-log_p = elementwise("log", np.log)
-log1p_p = elementwise("log1p", np.log1p)
-expm1_p = elementwise("expm1", np.expm1)
-sin_p = elementwise("sin", np.sin)
-cos_p = elementwise("cos", np.cos)
-tan_p = elementwise("tan", np.tan)
-tanh_p = elementwise("tanh", np.tanh)
-sqrt_p = elementwise("sqrt", np.sqrt)
-rsqrt_p = elementwise("rsqrt", lambda x: 1 / np.sqrt(x))
-logistic_p = elementwise("logistic", _logistic)
+def _transcendental(function: str, vecmath: str | None = None) -> ScalarRule:
+    """np.<function>(x), about ten simple operations, with numbax's vectorisable version."""
+    return ScalarRule(f"np.{function}({{0}})", cost=10, vecmath=vecmath)
 
-add_p = elementwise("add", np.add, NUMERIC)
-sub_p = elementwise("sub", np.subtract, NUMERIC)
-mul_p = elementwise("mul", np.multiply, NUMERIC)
-div_p = elementwise("div", _int_div, NUMERIC)
-pow_p = elementwise("pow", np.power, NUMERIC)
-max_p = elementwise("max", np.maximum, ANY)
-min_p = elementwise("min", np.minimum, ANY)
+
+def _pow_special(eqn, operands, d):
+    # NumPy's power loop computes a scalar exponent 0.5, 2 or -1 as sqrt, square or
+    # reciprocal: (-inf) ** 0.5 is nan there and (-0.0) ** 0.5 is -0.0, not pow's +inf and
+    # +0.0.
+    y = eqn.inputs[1]
+    if eqn.outputs[0].aval.dtype.kind != "f" or not hasattr(y, "val"):
+        return None
+    fast = {0.5: "np.sqrt({0})", 2.0: "({0} * {0})", -1.0: "{d}(1) / {0}"}.get(
+        float(np.asarray(y.val)))
+    return None if fast is None else fast.format(operands[0], d=d)
+
+
+# NumPy's float semantics where Numba's scalar functions differ: sign(-0.0) is +0.0 (adding
+# +0.0 turns -0.0 into +0.0 and keeps nan), and maximum/minimum return their second operand
+# on ties (so maximum(0.0, -0.0) is -0.0) and nan if either operand is nan.
+neg_p = elementwise("neg", np.negative, NUMERIC, scalar=ScalarRule("-{0}"), linear=True)
+abs_p = elementwise("abs", np.abs, NUMERIC, scalar=ScalarRule("abs({0})"))
+sign_p = elementwise("sign", np.sign, NUMERIC,
+                     scalar=ScalarRule("np.sign({0})", float_expr="np.sign({0}) + {d}(0)"))
+exp_p = elementwise("exp", np.exp, scalar=_transcendental("exp", "exp"))
+log_p = elementwise("log", np.log, scalar=_transcendental("log", "log"))
+log1p_p = elementwise("log1p", np.log1p, scalar=_transcendental("log1p", "log1p"))
+expm1_p = elementwise("expm1", np.expm1, scalar=_transcendental("expm1", "expm1"))
+sin_p = elementwise("sin", np.sin, scalar=_transcendental("sin", "sin"))
+cos_p = elementwise("cos", np.cos, scalar=_transcendental("cos", "cos"))
+tan_p = elementwise("tan", np.tan, scalar=_transcendental("tan", "tan"))
+tanh_p = elementwise("tanh", np.tanh, scalar=_transcendental("tanh", "tanh"))
+sqrt_p = elementwise("sqrt", np.sqrt, scalar=ScalarRule("np.sqrt({0})"))
+rsqrt_p = elementwise("rsqrt", lambda x: 1 / np.sqrt(x), scalar=ScalarRule("{d}(1) / np.sqrt({0})"))
+# exp(-|x|) never overflows: 1 / (1 + exp(-x)) would round exp(100) to inf in float32 and
+# return 0 where the answer (3.7e-44) is representable.
+logistic_p = elementwise("logistic", _logistic, scalar=ScalarRule(
+    "({d}(1) / ({d}(1) + np.exp(-abs({0}))) if {0} >= 0 else "
+    "np.exp(-abs({0})) / ({d}(1) + np.exp(-abs({0}))))", cost=10, vecmath="logistic"))
+# cbrt: the worked example of docs/adding-a-primitive.md. d/dx cbrt(x) = 1 / (3 cbrt(x)^2).
+cbrt_p = elementwise(
+    "cbrt", np.cbrt, scalar=ScalarRule("np.cbrt({0})", cost=10),
+    jvp=(lambda t, x: div_p.bind(t, mul_p.bind(np.asarray(3, trace.get_aval(x).dtype),
+                                               integer_pow_p.bind(cbrt_p.bind(x), y=2))),))
+
+add_p = elementwise("add", np.add, NUMERIC, scalar=ScalarRule("{0} + {1}"), linear=True)
+sub_p = elementwise("sub", np.subtract, NUMERIC, scalar=ScalarRule("{0} - {1}"), linear=True)
+mul_p = elementwise("mul", np.multiply, NUMERIC, scalar=ScalarRule("{0} * {1}"), linear=True)
+div_p = elementwise("div", _int_div, NUMERIC, linear=True,
+                    scalar=ScalarRule("{0} / {1}", floats_only=True))
+pow_p = elementwise("pow", np.power, NUMERIC, scalar=ScalarRule(
+    "{0} ** {1}", special=_pow_special, cost=10, floats_only=True))
+max_p = elementwise("max", np.maximum, ANY, scalar=ScalarRule(
+    "np.maximum({0}, {1})", float_expr="({0} if ({0} > {1}) | ({0} != {0}) else {1})"))
+min_p = elementwise("min", np.minimum, ANY, scalar=ScalarRule(
+    "np.minimum({0}, {1})", float_expr="({0} if ({0} < {1}) | ({0} != {0}) else {1})"))
 BOOL = np.dtype(np.bool_)
-lt_p = elementwise("lt", np.less, ANY, BOOL)
-le_p = elementwise("le", np.less_equal, ANY, BOOL)
-gt_p = elementwise("gt", np.greater, ANY, BOOL)
-ge_p = elementwise("ge", np.greater_equal, ANY, BOOL)
-eq_p = elementwise("eq", np.equal, ANY, BOOL)
-ne_p = elementwise("ne", np.not_equal, ANY, BOOL)
-and_p = elementwise("and", np.logical_and, "b")
-or_p = elementwise("or", np.logical_or, "b")
-not_p = elementwise("not", np.logical_not, "b")
+lt_p = elementwise("lt", np.less, ANY, BOOL, scalar=ScalarRule("{0} < {1}"))
+le_p = elementwise("le", np.less_equal, ANY, BOOL, scalar=ScalarRule("{0} <= {1}"))
+gt_p = elementwise("gt", np.greater, ANY, BOOL, scalar=ScalarRule("{0} > {1}"))
+ge_p = elementwise("ge", np.greater_equal, ANY, BOOL, scalar=ScalarRule("{0} >= {1}"))
+eq_p = elementwise("eq", np.equal, ANY, BOOL, scalar=ScalarRule("{0} == {1}"))
+ne_p = elementwise("ne", np.not_equal, ANY, BOOL, scalar=ScalarRule("{0} != {1}"))
+and_p = elementwise("and", np.logical_and, "b", scalar=ScalarRule("{0} and {1}"))
+or_p = elementwise("or", np.logical_or, "b", scalar=ScalarRule("{0} or {1}"))
+not_p = elementwise("not", np.logical_not, "b", scalar=ScalarRule("not {0}"))
 
 
 def _integer_pow_aval(x, *, y: int):
@@ -144,8 +229,19 @@ def _integer_pow_aval(x, *, y: int):
     return [x]
 
 
+def _integer_pow_special(eqn, operands, d):
+    y = eqn.params["y"]
+    if y == 0:
+        return f"{d}(1)"
+    # A negative power multiplies reciprocals: 1 / x**n would overflow to inf (and give 0)
+    # where the result is a representable denormal, e.g. float32 1e20 ** -2 = 1e-40.
+    base = operands[0] if y > 0 else f"({d}(1) / {operands[0]})"
+    return f"({' * '.join([base] * abs(y))})"
+
+
 integer_pow_p = _define("integer_pow", _integer_pow_aval,
-                        lambda x, *, y: [np.asarray(x * x if y == 2 else np.power(x, y))])
+                        lambda x, *, y: [np.asarray(x * x if y == 2 else np.power(x, y))],
+                        kind="elementwise", scalar=ScalarRule(special=_integer_pow_special))
 
 
 def _select_aval(pred, on_true, on_false):
@@ -155,7 +251,8 @@ def _select_aval(pred, on_true, on_false):
         shape=broadcast_shapes("select", pred.shape, on_true.shape, on_false.shape))]
 
 
-select_p = _define("select", _select_aval, lambda p, x, y: [np.asarray(np.where(p, x, y))])
+select_p = _define("select", _select_aval, lambda p, x, y: [np.asarray(np.where(p, x, y))],
+                   kind="elementwise", scalar=ScalarRule("{1} if {0} else {2}"), linear=True)
 
 
 def _convert_aval(x, *, new_dtype):
@@ -177,16 +274,28 @@ def _round(x, *, rounding_method):
     return [np.asarray(whole + np.where(np.abs(x - whole) >= 0.5, np.sign(x), 0), x.dtype)]
 
 
+def _round_special(eqn, operands, d):
+    x = operands[0]
+    if eqn.params["rounding_method"] == 1:
+        return f"np.rint({x})"
+    return (f"(np.trunc({x}) + np.sign({x}) if abs({x} - np.trunc({x})) >= {d}(0.5) "
+            f"else np.trunc({x}))")
+
+
 # rounding_method follows lax: 0 rounds halves away from zero, 1 to the nearest even.
-round_p = _define("round", _round_aval, _round)
+round_p = _define("round", _round_aval, _round, kind="elementwise",
+                  scalar=ScalarRule(special=_round_special))
 
 
 convert_element_type_p = _define(
     "convert_element_type", _convert_aval,
-    lambda x, *, new_dtype: [np.asarray(x).astype(new_dtype)])
+    lambda x, *, new_dtype: [np.asarray(x).astype(new_dtype)], kind="elementwise", linear=True,
+    scalar=ScalarRule(special=lambda eqn, ops, d: f"{ops[0]} != 0"
+                      if eqn.outputs[0].aval.dtype == BOOL else f"{d}({ops[0]})"))
 
 # stop_gradient is the identity on values; its JVP rule is what makes it special.
-stop_gradient_p = _define("stop_gradient", lambda x: [x], lambda x: [x])
+stop_gradient_p = _define("stop_gradient", lambda x: [x], lambda x: [x], kind="elementwise",
+                          scalar=ScalarRule("{0}", cost=0))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -200,7 +309,7 @@ def _check_axes(op: str, x: ShapedArray, axes) -> tuple[int, ...]:
     return axes
 
 
-def reduction(name: str, fn: Callable, kinds: str) -> Primitive:
+def reduction(name: str, fn: Callable, kinds: str, linear: bool = False) -> Primitive:
     def abstract_eval(x, *, axes):
         axes = _check_axes(name, x, axes)
         if x.dtype.kind not in kinds:
@@ -210,10 +319,10 @@ def reduction(name: str, fn: Callable, kinds: str) -> Primitive:
     def impl(x, *, axes):
         return [np.asarray(fn(x, axis=tuple(axes))).astype(x.dtype, copy=False)]
 
-    return _define(name, abstract_eval, impl)
+    return _define(name, abstract_eval, impl, linear=linear)
 
 
-reduce_sum_p = reduction("reduce_sum", np.sum, NUMERIC)
+reduce_sum_p = reduction("reduce_sum", np.sum, NUMERIC, linear=True)
 reduce_prod_p = reduction("reduce_prod", np.prod, NUMERIC)
 def _with_identity(fn: Callable, maximum: bool) -> Callable:
     """fn (np.max or np.min) giving its identity for an empty reduction instead of raising,
@@ -249,7 +358,7 @@ def _cumsum(x, *, axis, reverse):
     return [np.flip(np.cumsum(np.flip(x, axis), axis=axis, dtype=x.dtype), axis)]
 
 
-cumsum_p = _define("cumsum", _cumsum_aval, _cumsum)
+cumsum_p = _define("cumsum", _cumsum_aval, _cumsum, linear=True)
 
 
 def arg_reduction(name: str, fn: Callable) -> Primitive:
@@ -292,7 +401,8 @@ def _broadcast_in_dim(x, *, shape, broadcast_dimensions):
     return [np.broadcast_to(np.reshape(x, expanded), shape)]
 
 
-broadcast_in_dim_p = _define("broadcast_in_dim", _broadcast_in_dim_aval, _broadcast_in_dim)
+broadcast_in_dim_p = _define("broadcast_in_dim", _broadcast_in_dim_aval, _broadcast_in_dim, linear=True,
+                             scalar=ScalarRule("{0}", cost=0))
 
 
 def _reshape_aval(x, *, new_sizes):
@@ -303,7 +413,7 @@ def _reshape_aval(x, *, new_sizes):
 
 
 reshape_p = _define("reshape", _reshape_aval,
-                    lambda x, *, new_sizes: [np.reshape(x, new_sizes)])
+                    lambda x, *, new_sizes: [np.reshape(x, new_sizes)], linear=True)
 
 
 def _transpose_aval(x, *, permutation):
@@ -314,7 +424,7 @@ def _transpose_aval(x, *, permutation):
 
 
 transpose_p = _define("transpose", _transpose_aval,
-                      lambda x, *, permutation: [np.transpose(x, permutation)])
+                      lambda x, *, permutation: [np.transpose(x, permutation)], linear=True)
 
 
 def _squeeze_aval(x, *, dimensions):
@@ -326,7 +436,7 @@ def _squeeze_aval(x, *, dimensions):
 
 
 squeeze_p = _define("squeeze", _squeeze_aval,
-                    lambda x, *, dimensions: [np.squeeze(x, tuple(dimensions))])
+                    lambda x, *, dimensions: [np.squeeze(x, tuple(dimensions))], linear=True)
 
 
 def _expand_dims_aval(x, *, dimensions):
@@ -338,7 +448,7 @@ def _expand_dims_aval(x, *, dimensions):
 
 
 expand_dims_p = _define("expand_dims", _expand_dims_aval,
-                        lambda x, *, dimensions: [np.expand_dims(x, tuple(dimensions))])
+                        lambda x, *, dimensions: [np.expand_dims(x, tuple(dimensions))], linear=True)
 
 
 def _slice_aval(x, *, start_indices, limit_indices, strides):
@@ -355,7 +465,7 @@ def _slice(x, *, start_indices, limit_indices, strides):
     return [x[tuple(map(slice, start_indices, limit_indices, strides))]]
 
 
-slice_p = _define("slice", _slice_aval, _slice)
+slice_p = _define("slice", _slice_aval, _slice, linear=True)
 
 
 def _pad_aval(x, padding_value, *, padding_config):
@@ -377,7 +487,7 @@ def _pad(x, padding_value, *, padding_config):
     return [out]
 
 
-pad_p = _define("pad", _pad_aval, _pad)
+pad_p = _define("pad", _pad_aval, _pad, linear=True)
 
 
 def _gather_aval(x, idx, *, axis):
@@ -389,7 +499,7 @@ def _gather_aval(x, idx, *, axis):
 
 # Out-of-range indices are clamped, as in JAX: there is no error path inside compiled code.
 gather_p = _define("gather", _gather_aval,
-                   lambda x, idx, *, axis: [np.take(x, idx, axis=axis, mode="clip")])
+                   lambda x, idx, *, axis: [np.take(x, idx, axis=axis, mode="clip")], linear=True)
 
 
 def _scatter_add_aval(x, idx, updates, *, axis):
@@ -408,7 +518,7 @@ def _scatter_add(x, idx, updates, *, axis):
     return [out]
 
 
-scatter_add_p = _define("scatter_add", _scatter_add_aval, _scatter_add)
+scatter_add_p = _define("scatter_add", _scatter_add_aval, _scatter_add, linear=True)
 
 
 def _concatenate_aval(*xs, dimension):
@@ -426,7 +536,7 @@ def _concatenate_aval(*xs, dimension):
 
 
 concatenate_p = _define("concatenate", _concatenate_aval,
-                        lambda *xs, dimension: [np.concatenate(xs, axis=dimension)])
+                        lambda *xs, dimension: [np.concatenate(xs, axis=dimension)], linear=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -469,7 +579,7 @@ def _dot_general(x, y, *, dimension_numbers):
     return [out.reshape(shape)]
 
 
-dot_general_p = _define("dot_general", _dot_general_aval, _dot_general)
+dot_general_p = _define("dot_general", _dot_general_aval, _dot_general, linear=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -496,4 +606,6 @@ def _iota(*, dtype, shape, dimension):
 
 iota_p = _define("iota", _iota_aval, _iota)
 full_p = _define("full", lambda *, shape, fill_value, dtype: [_creation_aval("full", shape, dtype)],
-                 lambda *, shape, fill_value, dtype: [np.full(shape, fill_value, dtype)])
+                 lambda *, shape, fill_value, dtype: [np.full(shape, fill_value, dtype)],
+                 scalar=ScalarRule(special=lambda eqn, ops, d: literal(
+                     eqn.params["fill_value"], eqn.outputs[0].aval.dtype), cost=0))

@@ -170,6 +170,10 @@ def defjvp(primitive: Primitive, *jvp_fns: Callable | None) -> None:
     jvp_rules[primitive] = rule
 
 
+# A primitive that declares its JVP (one linear function per operand) gets its rule here.
+P.on_define(lambda p: defjvp(p, *p.jvp) if p.jvp is not None else None)
+
+
 def defjvp_unary(primitive: Primitive, derivative: Callable) -> None:
     """JVP of y = f(x) as t * derivative(x, y)."""
     def rule(primals, tangents, **params):

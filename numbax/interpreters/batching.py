@@ -155,12 +155,8 @@ def _elementwise_rule(primitive: Primitive):
     batching_rules[primitive] = rule
 
 
-for _p in (P.neg_p, P.abs_p, P.sign_p, P.exp_p, P.log_p, P.log1p_p, P.expm1_p, P.sin_p,
-           P.cos_p, P.tan_p, P.tanh_p, P.sqrt_p, P.rsqrt_p, P.logistic_p, P.add_p, P.sub_p,
-           P.mul_p, P.div_p, P.pow_p, P.max_p, P.min_p, P.lt_p, P.le_p, P.gt_p, P.ge_p, P.eq_p,
-           P.ne_p, P.and_p, P.or_p, P.not_p, P.integer_pow_p, P.select_p,
-           P.convert_element_type_p, P.stop_gradient_p, P.round_p):
-    _elementwise_rule(_p)
+# Every primitive declared elementwise, now or later, batches by aligning ranks.
+P.on_define(lambda p: _elementwise_rule(p) if p.kind == "elementwise" else None)
 
 
 def _at_front(axis_size, vals, bdims):

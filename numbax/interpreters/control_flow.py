@@ -23,9 +23,9 @@ from . import ad, batching
 from . import partial_eval as pe
 from .jit_call import compilers, eval_eagerly
 
-cond_p = Primitive("cond", multiple_results=True)
-while_p = Primitive("while", multiple_results=True)
-scan_p = Primitive("scan", multiple_results=True)
+cond_p = Primitive("cond", multiple_results=True, kind="control_flow")
+while_p = Primitive("while", multiple_results=True, kind="control_flow")
+scan_p = Primitive("scan", multiple_results=True, kind="control_flow")
 
 INDEX_DTYPE = np.dtype(np.int32)
 

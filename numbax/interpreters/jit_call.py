@@ -19,7 +19,7 @@ from ..core.trace import bad_float, new_dynamic
 from . import ad, batching
 from . import partial_eval as pe
 
-jit_p = Primitive("jit", multiple_results=True)
+jit_p = Primitive("jit", multiple_results=True, kind="call", call_body="jaxpr", linear=True)
 
 # backend name -> compile(jaxpr) -> callable(*args) -> list; filled in by numbax.backends.
 compilers: dict = {}

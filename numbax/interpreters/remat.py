@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from ..core import primitives as P
 from ..core.ir import Eqn, Jaxpr, Var, eval_jaxpr
 from ..core.primitives import Primitive, abstract_eval_rules, impl_rules
 from . import ad, batching
 from . import partial_eval as pe
 
-checkpoint_p = Primitive("checkpoint", multiple_results=True)
+checkpoint_p = Primitive("checkpoint", multiple_results=True, kind="call", call_body="jaxpr",
+                         linear=True)
 
 
 def _abstract_eval(*avals, jaxpr: Jaxpr, policy):
@@ -87,7 +89,7 @@ ad.transpose_rules[checkpoint_p] = _transpose
 
 
 def _dots_saveable(prim, *avals, **params) -> bool:
-    return prim.name == "dot_general"
+    return prim is P.dot_general_p
 
 
 checkpoint_policies = SimpleNamespace(

@@ -17,7 +17,7 @@ def _groups(items):
     return [i for i in items if isinstance(i, FusionGroup)]
 
 
-def _members(item):
+def members(item):
     if isinstance(item, FusionGroup):
         return item.eqns + ([item.reduction] if item.reduction is not None else [])
     return [item]
@@ -28,14 +28,14 @@ def assert_valid_order(jaxpr, items):
     defined = set(jaxpr.constvars) | set(jaxpr.invars)
     seen = []
     for item in items:
-        members = _members(item)
-        inside = {v for e in members for v in e.outputs}
-        for e in members:
+        group_eqns = members(item)
+        inside = {v for e in group_eqns for v in e.outputs}
+        for e in group_eqns:
             for x in e.inputs:
                 if isinstance(x, Var):
                     assert x in defined or x in inside, f"{item} reads a value defined later"
         defined |= inside
-        seen += members
+        seen += group_eqns
     assert sorted(map(id, seen)) == sorted(map(id, jaxpr.eqns))
     for x in jaxpr.outvars:
         if isinstance(x, Var):
@@ -102,7 +102,7 @@ def test_no_cycle_through_an_unfused_equation():
     dot = items[dot_index]
     for k, g in enumerate(items):
         if isinstance(g, FusionGroup):
-            produced = {v for e in _members(g) for v in e.outputs}
+            produced = {v for e in members(g) for v in e.outputs}
             reads_dot = any(x is dot.outputs[0] for e in g.eqns for x in e.inputs)
             feeds_dot = any(x in produced for x in dot.inputs)
             assert not (reads_dot and feeds_dot), "a group both feeds and consumes the dot"

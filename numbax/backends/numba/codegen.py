@@ -12,83 +12,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...core import primitives as P
 from ...core.ir import Literal, Var
+from ...core.scalar import literal, np_type
 from ..fusion import FusionGroup
 from .vecmath import FUNCTIONS as vecmath_names
 from .vecmath import LIMITED
 
 
-def _np_type(dtype: np.dtype) -> str:
-    return f"np.{np.dtype(dtype).name}"
-
-
-def _literal(val, dtype: np.dtype) -> str:
-    v = np.asarray(val).item()
-    if isinstance(v, float):
-        text = "np.inf" if v == np.inf else "-np.inf" if v == -np.inf else \
-            "np.nan" if v != v else repr(v)
-    else:
-        text = repr(v)
-    return f"{_np_type(dtype)}({text})"
-
-
-# Scalar expression templates per primitive; {0}, {1}, {2} are operands, {d} the output dtype.
-_EXPR = {
-    "neg": "-{0}", "abs": "abs({0})", "sign": "np.sign({0})", "exp": "np.exp({0})",
-    "log": "np.log({0})", "log1p": "np.log1p({0})", "expm1": "np.expm1({0})",
-    "sin": "np.sin({0})", "cos": "np.cos({0})", "tan": "np.tan({0})", "tanh": "np.tanh({0})",
-    "sqrt": "np.sqrt({0})", "rsqrt": "{d}(1) / np.sqrt({0})",
-    # exp(-|x|) never overflows: 1 / (1 + exp(-x)) would round exp(100) to inf in float32 and
-    # return 0 where the answer (3.7e-44) is representable.
-    "logistic": "({d}(1) / ({d}(1) + np.exp(-abs({0}))) if {0} >= 0 else "
-                "np.exp(-abs({0})) / ({d}(1) + np.exp(-abs({0}))))",
-    "add": "{0} + {1}", "sub": "{0} - {1}", "mul": "{0} * {1}", "div": "{0} / {1}",
-    "pow": "{0} ** {1}", "max": "np.maximum({0}, {1})", "min": "np.minimum({0}, {1})",
-    "lt": "{0} < {1}", "le": "{0} <= {1}", "gt": "{0} > {1}", "ge": "{0} >= {1}",
-    "eq": "{0} == {1}", "ne": "{0} != {1}", "and": "{0} and {1}", "or": "{0} or {1}",
-    "not": "not {0}", "select": "{1} if {0} else {2}", "stop_gradient": "{0}",
-    "broadcast_in_dim": "{0}",
-}
-
-# NumPy's float semantics where Numba's scalar functions differ: sign(-0.0) is +0.0 (adding
-# +0.0 turns -0.0 into +0.0 and keeps nan), and maximum/minimum return their second operand
-# on ties (so maximum(0.0, -0.0) is -0.0) and nan if either operand is nan.
-_FLOAT_EXPR = {
-    "sign": "np.sign({0}) + {d}(0)",
-    "max": "({0} if ({0} > {1}) | ({0} != {0}) else {1})",
-    "min": "({0} if ({0} < {1}) | ({0} != {0}) else {1})",
-}
-
-
-def _expr(eqn, operands: list[str], fast_math: bool) -> str:
-    name = eqn.primitive.name
+def scalar_expression(eqn, operands: list[str], fast_math: bool) -> str:
+    """The Python expression computing one element of eqn from its operands' expressions."""
+    rule = eqn.primitive.scalar
     out_dtype = eqn.outputs[0].aval.dtype
-    d = _np_type(out_dtype)
-    if fast_math and name in vecmath_names and out_dtype.kind == "f":
-        return f"vm.{vecmath_names[name][out_dtype == np.float64]}({operands[0]})"
-    if name == "integer_pow":
-        y = eqn.params["y"]
-        if y == 0:
-            return f"{d}(1)"
-        # A negative power multiplies reciprocals: 1 / x**n would overflow to inf (and give 0)
-        # where the result is a representable denormal, e.g. float32 1e20 ** -2 = 1e-40.
-        base = operands[0] if y > 0 else f"({d}(1) / {operands[0]})"
-        return f"({' * '.join([base] * abs(y))})"
-    if name == "pow" and out_dtype.kind == "f" and isinstance(eqn.inputs[1], Literal):
-        # NumPy's power loop computes a scalar exponent 0.5, 2 or -1 as sqrt, square or
-        # reciprocal: (-inf) ** 0.5 is nan there and (-0.0) ** 0.5 is -0.0, not pow's +inf
-        # and +0.0.
-        fast = {0.5: "np.sqrt({0})", 2.0: "({0} * {0})", -1.0: "{d}(1) / {0}"}.get(
-            float(np.asarray(eqn.inputs[1].val)))
-        if fast is not None:
-            return fast.format(operands[0], d=d)
-    if out_dtype.kind == "f" and name in _FLOAT_EXPR:
-        return _FLOAT_EXPR[name].format(*operands, d=d)
-    if name == "convert_element_type":
-        return f"{operands[0]} != 0" if out_dtype == np.bool_ else f"{d}({operands[0]})"
-    if name == "full":
-        return _literal(eqn.params["fill_value"], out_dtype)
-    return _EXPR[name].format(*operands, d=d)
+    if fast_math and rule.vecmath is not None and out_dtype.kind == "f":
+        return f"vm.{vecmath_names[rule.vecmath][out_dtype == np.float64]}({operands[0]})"
+    return rule.source(eqn, operands)
 
 
 @dataclass(frozen=True)
@@ -110,34 +48,33 @@ class KernelPlan:
     nd: bool                        # nested loops over broadcast views, else one flat loop
     rows: bool                      # a flat kernel over rows of `inner` elements each
     inner_dims: int                 # trailing dims in a row (the reduced axes, if reducing)
-    reduce_op: str | None
+    reduce_op: object | None       # the reduction's Primitive
     flags_big: bool = False         # returns True when an argument needs the libm fallback
     cost: int = 1                   # estimated work per element, in simple-operation units
 
 
-_REDUCE = {"reduce_sum": ("acc = acc + {v}", "0"), "reduce_max": ("acc = np.maximum(acc, {v})", "-inf"),
-           "reduce_min": ("acc = np.minimum(acc, {v})", "inf")}
+# Per reduction: the accumulator's update and its initial value ("0", or the identity of a
+# maximum / minimum).
+_REDUCE = {P.reduce_sum_p: ("acc = acc + {v}", "0"),
+           P.reduce_max_p: ("acc = np.maximum(acc, {v})", "-inf"),
+           P.reduce_min_p: ("acc = np.minimum(acc, {v})", "inf")}
 
 
-def _reduce_init(op: str, dtype: np.dtype) -> str:
+def _reduce_init(op, dtype: np.dtype) -> str:
     init = _REDUCE[op][1]
     if init == "0":
-        return f"{_np_type(dtype)}(0)"
+        return f"{np_type(dtype)}(0)"
     if dtype.kind == "f":
-        return f"{_np_type(dtype)}({'-' if init.startswith('-') else ''}np.inf)"
+        return f"{np_type(dtype)}({'-' if init.startswith('-') else ''}np.inf)"
     info = np.iinfo(dtype) if dtype.kind in "iu" else None
     if info is None:
         return "False" if init.startswith("-") else "True"
-    return f"{_np_type(dtype)}({info.min if init.startswith('-') else info.max})"
+    return f"{np_type(dtype)}({info.min if init.startswith('-') else info.max})"
 
 
 REDUCE_BLOCK = 512
 ACCUMULATORS = 8  # a power of two
-_TRANSCENDENTAL = frozenset({"exp", "expm1", "log", "log1p", "sin", "cos", "tan", "tanh",
-                             "logistic", "pow"})
-
-
-def _blocked_reduction(inputs, body, stores, value: str, op: str, init: str, acc_dtype,
+def _blocked_reduction(inputs, body, stores, value: str, op, init: str, acc_dtype,
                        rows: bool, n_out: int) -> list[str]:
     """A reduction loop that stays vectorisable.
 
@@ -147,8 +84,8 @@ def _blocked_reduction(inputs, body, stores, value: str, op: str, init: str, acc
     which ACCUMULATORS independent accumulators then reduce (enough chains to hide the add
     latency). The summation order changes as with NumPy's pairwise sum.
     """
-    combine = {"reduce_sum": "{a} + {b}", "reduce_max": "np.maximum({a}, {b})",
-               "reduce_min": "np.minimum({a}, {b})"}[op]
+    combine = {P.reduce_sum_p: "{a} + {b}", P.reduce_max_p: "np.maximum({a}, {b})",
+               P.reduce_min_p: "np.minimum({a}, {b})"}[op]
     step = lambda k, j: f"acc{k} = " + combine.format(a=f"acc{k}", b=f"buf[{j}]")  # noqa: E731
     length, base = ("inner", "r * inner") if rows else ("n", "0")
     block = [f"for b in range(0, {length}, {REDUCE_BLOCK}):",
@@ -168,7 +105,7 @@ def _blocked_reduction(inputs, body, stores, value: str, op: str, init: str, acc
     while len(total) > 1:  # a balanced tree, like the accumulators' own pairing
         total = [combine.format(a=a, b=b) for a, b in zip(total[::2], total[1::2])]
     total = total[0]
-    head = [f"buf = np.empty({REDUCE_BLOCK}, {_np_type(acc_dtype)})"]
+    head = [f"buf = np.empty({REDUCE_BLOCK}, {np_type(acc_dtype)})"]
     accs = [f"acc{k} = {init}" for k in range(n_acc)]
     per_row = [f"v{i} = a{i}[r]" for i, s in enumerate(inputs) if s.kind == "col"]
     if rows:
@@ -238,11 +175,11 @@ def plan_kernel(group: FusionGroup, fast_math: bool = True) -> KernelPlan:
         operands = []
         for x in eqn.inputs:
             if isinstance(x, Literal):
-                operands.append(_literal(x.val, x.aval.dtype))
+                operands.append(literal(x.val, x.aval.dtype))
             elif x in names:
                 operands.append(names[x])
             else:
-                if eqn.primitive.name == "broadcast_in_dim":
+                if eqn.primitive is P.broadcast_in_dim_p:
                     expand = [1] * ndim
                     for i, dim in enumerate(eqn.params["broadcast_dimensions"]):
                         expand[dim] = x.aval.shape[i]
@@ -251,14 +188,15 @@ def plan_kernel(group: FusionGroup, fast_math: bool = True) -> KernelPlan:
                     expand = (1,) * (ndim - x.aval.ndim) + x.aval.shape
                 operands.append(input_name(x, expand))
         names[eqn.outputs[0]] = f"t{k}"
-        expr, dtype = _expr(eqn, operands, fast_math), eqn.outputs[0].aval.dtype
+        expr, dtype = scalar_expression(eqn, operands, fast_math), eqn.outputs[0].aval.dtype
         # Numba keeps float and bool arithmetic in its operands' type but widens small
         # integers, so only integer results are cast back (fewer casts compile faster).
-        body.append(f"t{k} = {_np_type(dtype)}({expr})" if dtype.kind in "iu" else f"t{k} = {expr}")
-        if fast_math and eqn.primitive.name in LIMITED and dtype.kind == "f":
+        body.append(f"t{k} = {np_type(dtype)}({expr})" if dtype.kind in "iu" else f"t{k} = {expr}")
+        vecmath = eqn.primitive.scalar.vecmath
+        if fast_math and vecmath in LIMITED and dtype.kind == "f":
             # vecmath's sin/cos/tan are exact only up to TRIG_LIMIT: flag larger arguments so
             # the caller recomputes this chunk with libm.
-            limit = LIMITED[eqn.primitive.name][dtype == np.float64]
+            limit = LIMITED[vecmath][dtype == np.float64]
             body.append(f"big |= abs({operands[0]}) > {limit!r}")
 
     inputs = [specs[k] for k in order]
@@ -298,12 +236,12 @@ def plan_kernel(group: FusionGroup, fast_math: bool = True) -> KernelPlan:
 
     step = None
     if red is not None:
-        step = _REDUCE[red.primitive.name][0].format(v=names[red.inputs[0]])
+        step = _REDUCE[red.primitive][0].format(v=names[red.inputs[0]])
         out_dtype = red.outputs[0].aval.dtype
         # Low-precision sums accumulate in float64, as NumPy's pairwise sum keeps them accurate.
-        acc_dtype = np.dtype(np.float64) if (red.primitive.name == "reduce_sum"
+        acc_dtype = np.dtype(np.float64) if (red.primitive is P.reduce_sum_p
                                              and out_dtype.kind == "f") else out_dtype
-        init = _reduce_init(red.primitive.name, acc_dtype)
+        init = _reduce_init(red.primitive, acc_dtype)
 
     if not nd:
         if red is None and not rows:
@@ -313,7 +251,7 @@ def plan_kernel(group: FusionGroup, fast_math: bool = True) -> KernelPlan:
             lines += _tiled_loop(inputs, body, stores, n_out)
         else:
             lines += _blocked_reduction(inputs, body, stores, names[red.inputs[0]],
-                                        red.primitive.name, init, acc_dtype, rows, n_out)
+                                        red.primitive, init, acc_dtype, rows, n_out)
     else:
         idx = [f"i{d}" for d in range(ndim)]
         full_index = ", ".join(idx)
@@ -334,10 +272,9 @@ def plan_kernel(group: FusionGroup, fast_math: bool = True) -> KernelPlan:
     if flags_big:
         lines.insert(1, "    big = False")
         lines.append("    return big")
-    # A transcendental function costs about ten simple operations in float64, five in float32
-    # (whose vectors hold twice the lanes).
-    cost = sum((5 if e.outputs[0].aval.dtype == np.float32 else 10)
-               if e.primitive.name in _TRANSCENDENTAL else 1 for e in group.eqns)
+    # The declared costs (ScalarRule.work); at least 1, so a group that only moves data still
+    # counts its elements.
+    cost = max(1, sum(e.primitive.scalar.work(e.outputs[0].aval.dtype) for e in group.eqns))
     return KernelPlan("\n".join(lines) + "\n", inputs, nd, rows,
                       inner_dims if rows else reduce_axes,
-                      red.primitive.name if red is not None else None, flags_big, cost)
+                      red.primitive if red is not None else None, flags_big, cost)

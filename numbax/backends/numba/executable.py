@@ -12,10 +12,11 @@ from concurrent.futures import wait as wait_all
 import numpy as np
 
 from ...config import config
+from ...core import primitives as P
 from ...core.ir import Eqn, Jaxpr, Literal, Var
 from ...core.primitives import impl_rules, lookup
 from ...interpreters.jit_call import compilers
-from ..fusion import FusionGroup, _members, partition
+from ..fusion import FusionGroup, members, partition
 from .codegen import KernelPlan, plan_kernel
 from .kernels import VECTOR_WIDTHS, WideOnFirstCall, get_kernel
 
@@ -47,11 +48,6 @@ NUM_THREADS = _num_threads()
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
-# Call-like primitives whose body simply runs here: inlining them lets fusion cross them.
-_INLINE = ("jit", "checkpoint", "custom_jvp_call", "custom_vjp_call")
-_LOOPS = ("cond", "while", "scan")
-_BODY_PARAM = {"jit": "jaxpr", "checkpoint": "jaxpr", "custom_jvp_call": "call_jaxpr",
-               "custom_vjp_call": "call_jaxpr"}
 
 
 def _workers() -> ThreadPoolExecutor:
@@ -68,7 +64,7 @@ def _workers() -> ThreadPoolExecutor:
 
 def inline_calls(jaxpr: Jaxpr) -> Jaxpr:
     """Replace call equations (nested jit, checkpoint, custom rules) by their bodies."""
-    if not any(e.primitive.name in _INLINE for e in jaxpr.eqns):
+    if not any(e.primitive.kind == "call" for e in jaxpr.eqns):
         return jaxpr
     eqns: list[Eqn] = []
 
@@ -76,8 +72,8 @@ def inline_calls(jaxpr: Jaxpr) -> Jaxpr:
         read = lambda x: x if isinstance(x, Literal) else env[x]  # noqa: E731
         for e in body.eqns:
             ins = [read(x) for x in e.inputs]
-            if e.primitive.name in _INLINE:
-                sub = e.params[_BODY_PARAM[e.primitive.name]]
+            if e.primitive.kind == "call":
+                sub = e.params[e.primitive.call_body]
                 outs = emit(sub, dict(zip(sub.invars, ins)))
                 env.update(zip(e.outputs, outs))
                 continue
@@ -211,7 +207,7 @@ class GroupRunner:
 
     def _combine(self, partial):
         op = self.plan.reduce_op
-        return partial.sum() if op == "reduce_sum" else partial.max() if op == "reduce_max" \
+        return partial.sum() if op is P.reduce_sum_p else partial.max() if op is P.reduce_max_p \
             else partial.min()
 
 
@@ -264,11 +260,11 @@ class Executable:
                 outs = ", ".join(name(v) for v in item.outputs)
                 lines.append(f"{outs}{',' if len(item.outputs) == 1 else ''} = {key}({ins})")
                 continue
-            for eqn in ([item] if isinstance(item, Eqn) else _members(item)):
+            for eqn in ([item] if isinstance(item, Eqn) else members(item)):
                 rule = lookup(impl_rules, eqn.primitive, "NumPy evaluation")
                 key = f"e{len(namespace)}"
                 kw = dict(eqn.params)
-                if eqn.primitive.name in _LOOPS:
+                if eqn.primitive.kind == "control_flow":
                     # Control flow runs its bodies as compiled (fused) executables.
                     kw["run"] = compilers["numba"]
                 namespace[key] = functools.partial(rule, **kw) if kw else rule
