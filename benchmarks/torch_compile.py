@@ -17,7 +17,7 @@ import numpy as np
 import numbax as nb
 import numbax.numpy as xnp
 from benchmarks.autodiff import median_time
-from numbax.bench.chains import Chain, _array_function, _exec_function
+from numbax.bench.chains import Chain, array_function, exec_function
 
 N = 1_000_000
 
@@ -34,10 +34,10 @@ def main() -> None:
         xt, yt = torch.from_numpy(x), torch.from_numpy(y)
         for k in (4, 8, 16):
             chain = Chain(k)
-            ours = nb.jit(_exec_function(_array_function(chain, "xnp", repr), {"xnp": xnp}))
-            theirs = torch.compile(_exec_function(_array_function(chain, "torch", repr),
+            ours = nb.jit(exec_function(array_function(chain, "xnp", repr), {"xnp": xnp}))
+            theirs = torch.compile(exec_function(array_function(chain, "torch", repr),
                                                   {"torch": torch}))
-            ref = _exec_function(_array_function(chain, "np", repr), {"np": np})
+            ref = exec_function(array_function(chain, "np", repr), {"np": np})
             t0 = time.perf_counter()
             ours(x, y)
             first_ours = time.perf_counter() - t0

@@ -16,12 +16,12 @@ from .interpreters.remat import checkpoint_p
 from .tree_util import tree_flatten, tree_leaf_paths, tree_unflatten
 
 
-def _outputs(leaves) -> list:
+def to_outputs(leaves) -> list:
     """Concrete results as NumPy arrays (NumPy arithmetic can leave 0-d scalars behind)."""
     return [x if isinstance(x, Tracer) else np.asarray(x) for x in leaves]
 
 
-def _fun_name(fun) -> str:
+def fun_name(fun) -> str:
     return getattr(fun, "__name__", type(fun).__name__)
 
 
@@ -44,7 +44,7 @@ def flatten_fun(fun: Callable, in_tree):
 # backend. Locating a leaf re-flattens the arguments, so it is done only once a leaf is bad.
 
 
-def _positional(args, positions=None, what: str = "argument",
+def named_arguments(args, positions=None, what: str = "argument",
                 hint: str = "") -> list[tuple[str, object, str]]:
     """(name, pytree, hint) for the arguments whose leaves are checked, in flattening order;
     the hint ends the message when one of the pytree's leaves is not an array or a scalar."""
@@ -84,9 +84,9 @@ def _bad_leaf(fname: str, where: str, x, hint: str) -> Exception:
 _ARGNUMS_HINT = "leave it out of argnums (only differentiated arguments must be arrays)"
 
 
-def _leaf_avals(fname: str, leaves, named) -> list:
+def leaf_avals(fname: str, leaves, named) -> list:
     """The avals of argument leaves; a leaf that is not a supported array or scalar raises an
-    error naming where it sits in the arguments (`named`, see _positional)."""
+    error naming where it sits in the arguments (`named`, see named_arguments)."""
     avals = []
     for i, x in enumerate(leaves):
         try:
@@ -107,8 +107,8 @@ def make_jaxpr(fun: Callable) -> Callable[..., ClosedJaxpr]:
     def make(*args) -> ClosedJaxpr:
         leaves, in_tree = tree_flatten(args)
         flat_fun, out_tree = flatten_fun(fun, in_tree)
-        closed = trace_to_jaxpr(flat_fun, _leaf_avals("make_jaxpr", leaves, _positional(args)),
-                                f"make_jaxpr({_fun_name(fun)})")
+        closed = trace_to_jaxpr(flat_fun, leaf_avals("make_jaxpr", leaves, named_arguments(args)),
+                                f"make_jaxpr({fun_name(fun)})")
         closed.out_tree = out_tree[0]
         return closed
 
@@ -136,8 +136,8 @@ def _argnums_tuple(argnums, nargs: int, fname: str) -> tuple[int, ...]:
 
 
 def _check_float_inputs(leaves, fname: str, named) -> None:
-    """The differentiated inputs are float arrays or scalars; `named` is as for _leaf_avals."""
-    for i, aval in enumerate(_leaf_avals(fname, leaves, named)):
+    """The differentiated inputs are float arrays or scalars; `named` is as for leaf_avals."""
+    for i, aval in enumerate(leaf_avals(fname, leaves, named)):
         if aval.dtype.kind != "f":
             where = _leaf_location(named, i)[0]
             raise TypeError(f"{fname} requires floating-point inputs, but {where} has dtype "
@@ -178,10 +178,10 @@ def vjp(fun: Callable, *primals, has_aux: bool = False):
     (array(1.),)
     """
     leaves, in_tree = tree_flatten(primals)
-    _check_float_inputs(leaves, "vjp", _positional(primals, what="primal"))
+    _check_float_inputs(leaves, "vjp", named_arguments(primals, what="primal"))
     flat_fun, box = _flatten_with_aux(fun, in_tree, has_aux, "vjp")
-    outs, vjp_flat_fn = ad.vjp_flat(flat_fun, leaves, f"vjp({_fun_name(fun)})")
-    outs = _outputs(outs)
+    outs, vjp_flat_fn = ad.vjp_flat(flat_fun, leaves, f"vjp({fun_name(fun)})")
+    outs = to_outputs(outs)
     out_tree, n_out, aux_tree = box
     out = tree_unflatten(out_tree, outs[:n_out])
     out_avals = [get_aval(o) for o in outs[:n_out]]
@@ -193,7 +193,7 @@ def vjp(fun: Callable, *primals, has_aux: bool = False):
                             f"{out_tree}, got {ct_tree}")
         cts = _check_tangents(out_avals, ct_leaves, "vjp_fn", "cotangent", "output")
         cts += [ad.Zero(get_aval(o)) for o in outs[n_out:]]
-        return tuple(tree_unflatten(in_tree, _outputs(vjp_flat_fn(*cts))))
+        return tuple(tree_unflatten(in_tree, to_outputs(vjp_flat_fn(*cts))))
 
     if has_aux:
         return out, vjp_fn, tree_unflatten(aux_tree, outs[n_out:])
@@ -225,7 +225,7 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False) -> Callable:
         nums = _argnums_tuple(argnums, len(args), "grad")
         dyn = tuple(args[i] for i in nums)
         leaves, in_tree = tree_flatten(dyn)
-        _check_float_inputs(leaves, "grad", _positional(dyn, nums, hint=_ARGNUMS_HINT))
+        _check_float_inputs(leaves, "grad", named_arguments(dyn, nums, hint=_ARGNUMS_HINT))
         f = _dyn_fun(fun, args, kwargs, nums)
         flat_fun, box = _flatten_with_aux(lambda *d: f(*d), in_tree, has_aux, "grad")
 
@@ -240,11 +240,11 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False) -> Callable:
                                 f"got {aval.str_short()}; use jacrev or vjp for other outputs")
             return outs
 
-        outs, vjp_fn = ad.vjp_flat(checked, leaves, f"grad({_fun_name(fun)})")
-        outs = _outputs(outs)
+        outs, vjp_fn = ad.vjp_flat(checked, leaves, f"grad({fun_name(fun)})")
+        outs = to_outputs(outs)
         value = outs[0]
         ct = np.ones((), get_aval(value).dtype)
-        g = tree_unflatten(in_tree, _outputs(vjp_fn(ct, *[ad.Zero(get_aval(o)) for o in outs[1:]])))
+        g = tree_unflatten(in_tree, to_outputs(vjp_fn(ct, *[ad.Zero(get_aval(o)) for o in outs[1:]])))
         g = g[0] if isinstance(argnums, int | np.integer) else g
         if has_aux:
             return (value, tree_unflatten(box[2], outs[1:])), g
@@ -296,12 +296,12 @@ def jvp(fun: Callable, primals, tangents, has_aux: bool = False):
     t_leaves, t_tree = tree_flatten(tuple(tangents))
     if t_tree != in_tree:
         raise TypeError(f"jvp: tangents structure {t_tree} does not match primals {in_tree}")
-    _check_float_inputs(p_leaves, "jvp", _positional(primals, what="primal"))
+    _check_float_inputs(p_leaves, "jvp", named_arguments(primals, what="primal"))
     ts = _check_tangents([get_aval(p) for p in p_leaves], t_leaves, "jvp")
     flat_fun, box = _flatten_with_aux(fun, in_tree, has_aux, "jvp")
     p_out, t_out = ad.jvp_flat(flat_fun, [xnp.asarray(p) for p in p_leaves], ts,
-                               name=f"jvp({_fun_name(fun)})")
-    p_out, t_out = _outputs(p_out), _outputs(t_out)
+                               name=f"jvp({fun_name(fun)})")
+    p_out, t_out = to_outputs(p_out), to_outputs(t_out)
     out_tree, n = box[0], box[1]
     result = (tree_unflatten(out_tree, p_out[:n]), tree_unflatten(out_tree, t_out[:n]))
     return result + (tree_unflatten(box[2], p_out[n:]),) if has_aux else result
@@ -313,10 +313,10 @@ def linearize(fun: Callable, *primals):
     The linear map is a Jaxpr evaluated on each call; the primal work is not repeated.
     """
     p_leaves, in_tree = tree_flatten(primals)
-    _check_float_inputs(p_leaves, "linearize", _positional(primals, what="primal"))
+    _check_float_inputs(p_leaves, "linearize", named_arguments(primals, what="primal"))
     flat_fun, box = _flatten_with_aux(fun, in_tree, False, "linearize")
     p_out, jaxpr, consts = ad.linearize_flat(flat_fun, [xnp.asarray(p) for p in p_leaves],
-                                             f"linearize({_fun_name(fun)})")
+                                             f"linearize({fun_name(fun)})")
     out_tree = box[0]
     p_avals = [get_aval(p) for p in p_leaves]
 
@@ -326,9 +326,9 @@ def linearize(fun: Callable, *primals):
             raise TypeError(f"linearized function expects tangents with structure {in_tree}, "
                             f"got {t_tree}")
         ts = _check_tangents(p_avals, t_leaves, "linearized function")
-        return tree_unflatten(out_tree, _outputs(eval_jaxpr(jaxpr, consts, ts)))
+        return tree_unflatten(out_tree, to_outputs(eval_jaxpr(jaxpr, consts, ts)))
 
-    return tree_unflatten(out_tree, _outputs(p_out)), f_jvp
+    return tree_unflatten(out_tree, to_outputs(p_out)), f_jvp
 
 
 def _std_basis(leaves):
@@ -363,12 +363,12 @@ def _jacobian(fun, argnums, has_aux, fname):
         nums = _argnums_tuple(argnums, len(args), fname)
         dyn = tuple(args[i] for i in nums)
         in_leaves, in_tree = tree_flatten(dyn)
-        _check_float_inputs(in_leaves, fname, _positional(dyn, nums, hint=_ARGNUMS_HINT))
+        _check_float_inputs(in_leaves, fname, named_arguments(dyn, nums, hint=_ARGNUMS_HINT))
         in_leaves = [xnp.asarray(x) for x in in_leaves]
         f = _dyn_fun(fun, args, kwargs, nums)
         flat_fun, box = _flatten_with_aux(lambda *d: f(*d), in_tree, has_aux, fname)
         in_avals = [get_aval(x) for x in in_leaves]
-        name = f"{fname}({_fun_name(fun)})"
+        name = f"{fname}({fun_name(fun)})"
         if fname == "jacfwd":
             basis = _std_basis(in_leaves)
             n_basis = len(basis[0])
@@ -401,10 +401,10 @@ def _jacobian(fun, argnums, has_aux, fname):
             blocks = [[xnp.reshape(r[offsets[j]:offsets[j + 1]], get_aval(o).shape + a.shape)
                        for r, a in zip(rows, in_avals)] for j, o in enumerate(outs[:n])]
         jac = tree_unflatten(box[0], [
-            tree_unflatten(in_tree, _outputs(row))[0] if isinstance(argnums, int | np.integer)
-            else tree_unflatten(in_tree, _outputs(row)) for row in blocks])
+            tree_unflatten(in_tree, to_outputs(row))[0] if isinstance(argnums, int | np.integer)
+            else tree_unflatten(in_tree, to_outputs(row)) for row in blocks])
         if has_aux:
-            return jac, tree_unflatten(box[2], _outputs(outs[box[1]:]))
+            return jac, tree_unflatten(box[2], to_outputs(outs[box[1]:]))
         return jac
 
     return jac_f
@@ -434,8 +434,8 @@ def checkpoint(fun: Callable, policy: Callable | None = None) -> Callable:
     def remat_f(*args):
         leaves, in_tree = tree_flatten(args)
         flat_fun, out_tree = flatten_fun(fun, in_tree)
-        avals = _leaf_avals("checkpoint", leaves, _positional(args))
-        jaxpr, consts = trace_to_subjaxpr(flat_fun, avals, f"checkpoint({_fun_name(fun)})")
+        avals = leaf_avals("checkpoint", leaves, named_arguments(args))
+        jaxpr, consts = trace_to_subjaxpr(flat_fun, avals, f"checkpoint({fun_name(fun)})")
         outs = checkpoint_p.bind(*consts, *leaves, jaxpr=jaxpr, policy=policy)
         return tree_unflatten(out_tree[0], outs)
 
@@ -484,8 +484,8 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_size: int | None = None) -> 
         if isinstance(spec, tuple) and len(args) == 1 and len(spec) != 1:
             spec = (spec,)
         axes = _broadcast_prefix(spec, args, "in_axes")
-        named = _positional(args, hint="pass it by closure (functools.partial) instead")
-        avals = _leaf_avals("vmap", leaves, named)
+        named = named_arguments(args, hint="pass it by closure (functools.partial) instead")
+        avals = leaf_avals("vmap", leaves, named)
         sizes, vals = {}, []
         for i, (x, ax, aval) in enumerate(zip(leaves, axes, avals)):
             if ax is not None:
@@ -508,7 +508,7 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_size: int | None = None) -> 
         n = next(iter(sizes.values())) if sizes else axis_size
         flat_fun, out_tree = flatten_fun(fun, in_tree)
         outs, out_bdims = batching.vmap_flat(flat_fun, n, vals, axes, out_dims_forced=None,
-                                             name=f"vmap({_fun_name(fun)})")
+                                             name=f"vmap({fun_name(fun)})")
         out = tree_unflatten(out_tree[0], outs)
         o_axes = _broadcast_prefix(out_axes, out, "out_axes")
         results = []
@@ -523,6 +523,6 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_size: int | None = None) -> 
                 raise ValueError(f"vmap: out_axes {oa} is out of range for output leaf {i} of "
                                  f"rank {ndim}")
             results.append(batching.moveaxis(xnp.asarray(o), b, oa % ndim, n))
-        return tree_unflatten(out_tree[0], _outputs(results))
+        return tree_unflatten(out_tree[0], to_outputs(results))
 
     return vmapped

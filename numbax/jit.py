@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .api import _fun_name, _leaf_avals, _outputs, _positional
+from .api import fun_name, leaf_avals, named_arguments, to_outputs
 from .backends import compile_jaxpr
 from .config import config
 from .core.ir import Jaxpr, pp_jaxpr
@@ -123,7 +123,7 @@ class jit:  # noqa: N801 (JAX's name)
         for i in self.static_argnums:
             if not -n <= i < n:
                 raise ValueError(
-                    f"jit: static_argnums {i} is out of range: {_fun_name(self.fun)} was called "
+                    f"jit: static_argnums {i} is out of range: {fun_name(self.fun)} was called "
                     f"with {n} positional argument{'s' * (n != 1)} (static arguments must be "
                     "passed by position)")
             value = args[i]
@@ -140,11 +140,11 @@ class jit:  # noqa: N801 (JAX's name)
         dyn_args, kwargs = tree_unflatten(in_tree, dyn_leaves)
         statics = dict(static)
         positions = [i for i in range(len(static) + len(dyn_args)) if i not in statics]
-        named = _positional(dyn_args, positions, hint="mark it static with static_argnums")
+        named = named_arguments(dyn_args, positions, hint="mark it static with static_argnums")
         named += [(f"keyword argument {k!r}", kwargs[k],
                    "pass it by position and mark it static with static_argnums")
                   for k in sorted(kwargs)]
-        return _leaf_avals("jit", dyn_leaves, named)
+        return leaf_avals("jit", dyn_leaves, named)
 
     def _arrays(self, static, dyn_leaves, in_tree) -> list:
         """The argument leaves as NumPy arrays (for the cache key and the executable)."""
@@ -168,12 +168,12 @@ class jit:  # noqa: N801 (JAX's name)
         start = time.perf_counter()
         avals = self._avals(static, dyn_leaves, in_tree)
         try:
-            jaxpr, consts = trace_to_subjaxpr(flat, avals, f"jit({_fun_name(self.fun)})")
+            jaxpr, consts = trace_to_subjaxpr(flat, avals, f"jit({fun_name(self.fun)})")
         except ConcretizationError as err:
             _note_user_line(err)
             raise
         if config.log_compiles:
-            _logger.warning("Finished tracing jit(%s) for %s in %.3f ms", _fun_name(self.fun),
+            _logger.warning("Finished tracing jit(%s) for %s in %.3f ms", fun_name(self.fun),
                             _signature(self.fun, static, avals, in_tree),
                             (time.perf_counter() - start) * 1e3)
         return _Compiled(jaxpr, consts, box[0], box[0] == _LEAF_TREE, None)
@@ -201,7 +201,7 @@ class jit:  # noqa: N801 (JAX's name)
             return tree_unflatten(compiled.out_tree, outs)
         leaves = self._arrays(static, leaves, in_tree)
         compiled = self._lookup(static, leaves, in_tree)
-        outs = _outputs(compiled.executable(*compiled.consts, *leaves))
+        outs = to_outputs(compiled.executable(*compiled.consts, *leaves))
         return tree_unflatten(compiled.out_tree, outs)
 
     def _lookup(self, static, leaves, in_tree) -> _Compiled:
@@ -226,14 +226,14 @@ class jit:  # noqa: N801 (JAX's name)
         exe = compile_jaxpr(compiled.jaxpr, self.backend)
         if config.log_compiles:
             _logger.warning("Compiled jit(%s) for %s on backend %s in %.3f ms",
-                            _fun_name(self.fun),
+                            fun_name(self.fun),
                             _signature(self.fun, static, [get_aval(x) for x in leaves],
                                        in_tree),
                             self.backend, (time.perf_counter() - start) * 1e3)
         compiled.executable = getattr(exe, "run", exe)
         if config.check_floats:  # part of the key, so the fast path gets this one too
             compiled.executable = with_float_checks(compiled.executable, compiled.jaxpr,
-                                                    _fun_name(self.fun))
+                                                    fun_name(self.fun))
         compiled.lowered_executable = exe
         if not static and in_tree == tree_flatten((tuple(leaves), {}))[1]:
             self._fast[(key[3], len(leaves), *key[1])] = compiled
@@ -283,7 +283,7 @@ def _static_argnums(static_argnums, fun) -> tuple[int, ...]:
     n = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
     for i in nums:
         if not -n <= i < n:
-            raise ValueError(f"jit: static_argnums {i} is out of range: {_fun_name(fun)} takes "
+            raise ValueError(f"jit: static_argnums {i} is out of range: {fun_name(fun)} takes "
                              f"{n} positional argument{'s' * (n != 1)}")
     return nums
 
@@ -332,18 +332,13 @@ def clear_caches() -> None:
     >>> f.cache_info()["size"]
     0
     """
-    import sys
-
-    from .backends import _executables
+    from .backends import clear_caches as clear_backend_caches
     from .interpreters import jit_call
     for f in list(_live_jits):
         f._cache.clear()
         f._fast.clear()
-    _executables.clear()
-    jit_call._memo.clear()
-    kernels = sys.modules.get("numbax.backends.numba.kernels")  # absent until Numba is loaded
-    if kernels is not None:
-        kernels._memory.clear()
+    clear_backend_caches()
+    jit_call.clear_memo()
 
 
 def _param_names(fun, n: int) -> list[str]:
@@ -382,7 +377,7 @@ def _arg_entries(fun, static, avals, in_tree) -> dict[str, str]:
 def _signature(fun, static, avals, in_tree) -> str:
     """`f(x: f32[3,4], n: static 3)`: the argument signature log_compiles reports."""
     entries = _arg_entries(fun, static, avals, in_tree)
-    return f"{_fun_name(fun)}({', '.join(f'{k}: {v}' for k, v in entries.items())})"
+    return f"{fun_name(fun)}({', '.join(f'{k}: {v}' for k, v in entries.items())})"
 
 
 def _key_entries(f: jit, key) -> dict[str, str]:
@@ -412,7 +407,7 @@ def _explain_miss(f: jit, key) -> None:
     """Log why f traces again: what differs from the closest signature it has seen."""
     from .core.source_info import format_site, user_site
     where = format_site(user_site())
-    name = _fun_name(f.fun)
+    name = fun_name(f.fun)
     if not f._cache:
         _logger.warning("TRACING CACHE MISS: jit(%s) traces for the first time, at %s, for %s",
                         name, where, ", ".join(f"{k}: {v}" for k, v in

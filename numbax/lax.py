@@ -10,6 +10,7 @@ import numpy as np
 
 from .core import primitives as P
 from .core.avals import ShapedArray
+from .core.trace import Tracer, get_aval
 
 
 def _unary(prim):
@@ -157,7 +158,6 @@ def full(shape, fill_value, dtype):
 def _trace_fun(fun, args: tuple, what: str):
     """Trace fun(*args) (args a tuple of pytrees) to (jaxpr with consts as inputs, consts,
     out_tree, out_avals)."""
-    from .core.trace import get_aval
     from .interpreters.partial_eval import trace_to_subjaxpr
     from .tree_util import tree_flatten, tree_unflatten
     leaves, in_tree = tree_flatten(args)
@@ -175,11 +175,19 @@ def _trace_fun(fun, args: tuple, what: str):
     return jaxpr, consts, box[0]
 
 
+def _operand(x, what: str):
+    """A tracer, or x as a NumPy array of a supported dtype (lax sits below numbax.numpy)."""
+    if isinstance(x, Tracer):
+        return x
+    x = np.asarray(x)
+    get_aval(x, what)
+    return x
+
+
 def _flat_operands(tree):
-    from . import numpy as xnp
     from .tree_util import tree_flatten
     leaves, treedef = tree_flatten(tree)
-    return [xnp.asarray(x) for x in leaves], treedef
+    return [_operand(x, "control flow operand") for x in leaves], treedef
 
 
 def _describe(treedef, avals) -> str:
@@ -206,12 +214,11 @@ def switch(index, branches, *operands):
 
 
 def _switch(index, branches, operands, names):
-    from . import numpy as xnp
     from .interpreters.control_flow import INDEX_DTYPE, cond_p, join_branch_consts
     from .tree_util import tree_flatten, tree_unflatten
     if not branches:
         raise ValueError("switch needs at least one branch")
-    index = xnp.asarray(index)
+    index = _operand(index, "switch index")
     if index.shape != () or index.dtype.kind not in "iub":
         raise TypeError(f"switch index must be an integer scalar, got {index.dtype}{list(index.shape)}")
     index = convert_element_type(index, INDEX_DTYPE)
@@ -223,7 +230,8 @@ def _switch(index, branches, operands, names):
         _check_same("cond", traced[0][2], traced[0][0].out_avals, t, j.out_avals,
                     f"{names[0]} output", f"{names[i]} output")
     jaxprs, consts = join_branch_consts([(j, c) for j, c, _ in traced])
-    outs = cond_p.bind(index, *consts, *[xnp.asarray(x) for x in leaves], branches=tuple(jaxprs))
+    outs = cond_p.bind(index, *consts, *[_operand(x, "cond operand") for x in leaves],
+                       branches=tuple(jaxprs))
     return tree_unflatten(traced[0][2], outs)
 
 
@@ -237,13 +245,12 @@ def cond(pred, true_fun, false_fun, *operands):
     >>> float(nb.lax.cond(True, lambda x: x * 2.0, lambda x: x, 3.0))
     6.0
     """
-    from . import numpy as xnp
-    pred = xnp.asarray(pred)
+    pred = _operand(pred, "cond predicate")
     if pred.shape != ():
         raise TypeError(f"cond predicate must be a scalar, got shape {pred.shape}; use "
                         "numbax.numpy.where for elementwise selection")
     if pred.dtype != np.bool_:
-        pred = xnp.not_equal(pred, 0)
+        pred = P.ne_p.bind(pred, np.zeros((), pred.dtype))
     return _switch(convert_element_type(pred, np.int32), [false_fun, true_fun], operands,
                    ["false_fun", "true_fun"])
 
@@ -283,7 +290,6 @@ def fori_loop(lower, upper, body_fun, init_val):
     >>> float(nb.lax.fori_loop(0, 4, lambda i, x: x * 2.0, 1.0))
     16.0
     """
-    from .core.trace import Tracer
     static = not isinstance(lower, Tracer) and not isinstance(upper, Tracer)
     if static and isinstance(lower, int | np.integer) and isinstance(upper, int | np.integer):
         i0 = np.asarray(lower, np.result_type(lower, upper))

@@ -7,6 +7,7 @@ numba.kernels.warm_up) unless NUMBAX_LAZY_NUMBA=1, which defers that cost to the
 from __future__ import annotations
 
 import os
+import sys
 import weakref
 
 from ..config import config
@@ -50,6 +51,14 @@ class _ExecutableTables:
 
 
 _executables = _ExecutableTables()
+
+
+def clear_caches() -> None:
+    """Drop every compiled executable and, once Numba is loaded, the in-memory kernels."""
+    _executables.clear()
+    kernels = sys.modules.get("numbax.backends.numba.kernels")  # absent until Numba is loaded
+    if kernels is not None:
+        kernels.clear_memory()
 _once = Once()
 
 

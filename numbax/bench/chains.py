@@ -27,7 +27,7 @@ method time / numbax time (above 1: numbax is faster). A "+sum" chain writes no 
 could go a little below the floor. The first call of every method (which includes compiling, or
 loading from numbax's disk cache) is reported separately from its run time.
 
-The chain's source generator (Chain, chain_source, _array_function, _exec_function) is also what
+The chain's source generator (Chain, chain_source, array_function, exec_function) is also what
 the compile suite and benchmarks/torch_compile.py build their programs from.
 """
 from __future__ import annotations
@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from .harness import Env, Timing, _fmt_time, _repeats_for, _summary, run_block
+from .harness import Env, Timing, fmt_time, repeats_for, run_block, summary
 
 # (operation, operand): operand "x"/"y" is an input, a float a constant, None for unary ops.
 CHAIN_OPS: list[tuple[str, str | float | None]] = [
@@ -81,7 +81,7 @@ def chain_source(k: int, reduce: bool, unary: Callable[[str, str], str],
     return lines
 
 
-def _array_function(chain: Chain, ns: str, const: Callable[[float], str]) -> str:
+def array_function(chain: Chain, ns: str, const: Callable[[float], str]) -> str:
     """Source of `def chain(x, y)` written against an array namespace (np, xnp or jnp)."""
     body = chain_source(chain.k, chain.reduce, lambda op, a: f"{ns}.{op}({a})", const)
     body.append(f"return {ns}.sum(t)" if chain.reduce else "return t")
@@ -103,7 +103,7 @@ def _numba_loop_source(chain: Chain, dtype: np.dtype, parallel: bool) -> str:
     return sig + "\n" + textwrap.indent(text, "    ") + "\n"
 
 
-def _exec_function(source: str, namespace: dict, name: str = "chain") -> Callable:
+def exec_function(source: str, namespace: dict, name: str = "chain") -> Callable:
     ns = dict(namespace)
     exec(compile(source, f"<numbax.bench {name}>", "exec"), ns)  # noqa: S102
     return ns[name]
@@ -123,7 +123,7 @@ def _numba_kernel(env: Env, chain: Chain | None, dtype: np.dtype, parallel: bool
             source = f"def chain(x, y, o):\n    for i in {loop}(x.shape[0]):\n        o[i] = x[i] + y[i]\n"
         else:
             source = _numba_loop_source(chain, dtype, parallel)
-        fn = _exec_function(source, {"np": np, "prange": numba.prange})
+        fn = exec_function(source, {"np": np, "prange": numba.prange})
         env.kernels[key] = numba.njit(parallel=parallel, nogil=True)(fn)
     return env.kernels[key]
 
@@ -141,7 +141,7 @@ def floor_block(env: Env, dtype: np.dtype, n: int, x: np.ndarray, y: np.ndarray)
 
     builders = {"np_add": lambda: (lambda: np.add(x, y, out=o)), "nb_add": nb(False),
                 "nb_add_par": nb(True)}
-    timings = run_block(builders, 2 * _repeats_for(n, env.repeats))
+    timings = run_block(builders, 2 * repeats_for(n, env.repeats))
     best = min((tm.median_s for tm in timings.values() if tm.median_s), default=None)
     gbps = 3 * n * dtype.itemsize / best / 1e9 if best else None
     return {"dtype": dtype.name, "n": n, "floor_s": best, "gb_per_s": gbps,
@@ -158,7 +158,7 @@ def chain_builders(env: Env, chain: Chain, dtype: np.dtype, x: np.ndarray,
         def build() -> Callable[[], Any]:
             key = (chain, dtype, backend)
             if key not in env.jits:
-                fn = _exec_function(_array_function(chain, "xnp", repr), {"xnp": xnp})
+                fn = exec_function(array_function(chain, "xnp", repr), {"xnp": xnp})
                 env.jits[key] = numbax.jit(fn, backend=backend)
             f = env.jits[key]
             return lambda: f(x, y)
@@ -166,7 +166,7 @@ def chain_builders(env: Env, chain: Chain, dtype: np.dtype, x: np.ndarray,
 
     def numpy_build() -> Callable[[], Any]:
         typed = dtype.type
-        fn = _exec_function(_array_function(chain, "np", lambda c: f"dt({c!r})"), {"np": np, "dt": typed})
+        fn = exec_function(array_function(chain, "np", lambda c: f"dt({c!r})"), {"np": np, "dt": typed})
         return lambda: fn(x, y)
 
     def numba_build(parallel: bool) -> Callable[[], Callable[[], Any]]:
@@ -188,7 +188,7 @@ def chain_builders(env: Env, chain: Chain, dtype: np.dtype, x: np.ndarray,
         jax, jnp = env.jax
 
         def jax_build() -> Callable[[], Any]:
-            fn = jax.jit(_exec_function(_array_function(chain, "jnp", repr), {"jnp": jnp}))
+            fn = jax.jit(exec_function(array_function(chain, "jnp", repr), {"jnp": jnp}))
             xj, yj = jax.device_put(x), jax.device_put(y)
             return lambda: fn(xj, yj).block_until_ready()
         builders["jax"] = jax_build
@@ -210,16 +210,16 @@ def bench_chains(env: Env, dtypes: Sequence[np.dtype], sizes: Sequence[int],
             floor = floor_block(env, dtype, n, x, y)
             floor["foreign_cores"] = env.watch.foreign_cores()
             floors.append(floor)
-            progress(f"floor {dtype.name} N={n:.0e}: {_fmt_time(floor['floor_s'])}")
+            progress(f"floor {dtype.name} N={n:.0e}: {fmt_time(floor['floor_s'])}")
             for chain in chains:
                 done += 1
                 t0 = time.perf_counter()
                 env.watch.start()
-                ref_fn = _exec_function(_array_function(chain, "np", repr), {"np": np})
+                ref_fn = exec_function(array_function(chain, "np", repr), {"np": np})
                 ref = np.asarray(ref_fn(x.astype(np.float64), y.astype(np.float64)))
                 rtol = 1e-4 if dtype == np.float32 else 1e-9
                 timings = run_block(chain_builders(env, chain, dtype, x, y),
-                                    _repeats_for(n, env.repeats), ref, dtype, rtol)
+                                    repeats_for(n, env.repeats), ref, dtype, rtol)
                 cell = {"dtype": dtype.name, "n": n, "chain": chain.label, "k": chain.k,
                         "reduce": chain.reduce, "foreign_cores": env.watch.foreign_cores(),
                         "methods": {k: v.as_json() for k, v in timings.items()}}
@@ -227,7 +227,7 @@ def bench_chains(env: Env, dtypes: Sequence[np.dtype], sizes: Sequence[int],
                 base = timings["numbax"].median_s
                 cell["ratio_to_numbax"] = _ratios(timings, base)
                 cells.append(cell)
-                progress(f"[{done}/{total}] {dtype.name} N={n:.0e} {chain.label}: {_summary(timings)} "
+                progress(f"[{done}/{total}] {dtype.name} N={n:.0e} {chain.label}: {summary(timings)} "
                          f"({time.perf_counter() - t0:.1f}s)")
     return floors, cells
 

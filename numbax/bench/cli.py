@@ -15,7 +15,7 @@ import numpy as np
 from .chains import CHAIN_OPS, DEFAULT_KS, DEFAULT_SIZES, QUICK_KS, QUICK_SIZES, Chain, bench_chains
 from .compile_time import bench_compile
 from .dispatch import bench_dispatch
-from .harness import Env, _import_jax
+from .harness import Env, import_jax
 from .mlp import bench_mlp
 from .report import format_report
 
@@ -70,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     repeats = {10_000: 5, 1_000_000: 3} if args.quick else {10_000: 9, 1_000_000: 5, 10_000_000: 3}
 
     progress("starting (progress on stderr, table on stdout)")
-    jax_mod = _import_jax(not args.no_jax)
+    jax_mod = import_jax(not args.no_jax)
     env = Env(jax=jax_mod, repeats=repeats)
     report: dict[str, Any] = {"meta": _meta(jax_mod), "args": vars(args)}
     if "compile" in sections:

@@ -17,8 +17,8 @@ import tempfile
 import time
 from collections.abc import Callable
 
-from .chains import Chain, _array_function
-from .harness import _fmt_time
+from .chains import Chain, array_function
+from .harness import fmt_time
 
 _COMPILE_SCRIPT = r"""
 import json, sys, time
@@ -75,16 +75,16 @@ def _fresh_process(cache_dir: str, source: str, timeout: float = 120.0) -> dict:
 
 def bench_compile(progress: Callable[[str], None]) -> dict:
     """Run the suite: the timings of the cold-cache process, then of the warm-cache one."""
-    source = _array_function(Chain(8), "xnp", repr)
+    source = array_function(Chain(8), "xnp", repr)
     folder = tempfile.mkdtemp(prefix="numbax-bench-cache-")
     try:
         cold = _fresh_process(folder, source)
         error = f" ({cold['error']})" if "error" in cold else ""
         progress(f"compile, fresh process, empty disk cache: first call "
-                 f"{_fmt_time(cold.get('first_call_s'))}{error}")
+                 f"{fmt_time(cold.get('first_call_s'))}{error}")
         warm = _fresh_process(folder, source)
         progress(f"compile, fresh process, warm disk cache: first call "
-                 f"{_fmt_time(warm.get('first_call_s'))}")
+                 f"{fmt_time(warm.get('first_call_s'))}")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return {"program": "8-op chain, N=1e4, float32 (then float64 as a new program)",

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .harness import Env, _summary, run_block
+from .harness import Env, run_block, summary
 
 
 def bench_dispatch(env: Env, repeats: int, progress: Callable[[str], None]) -> dict:
@@ -39,7 +39,7 @@ def bench_dispatch(env: Env, repeats: int, progress: Callable[[str], None]) -> d
         builders["jax"] = lambda: (lambda: jg(xj, yj).block_until_ready())
     env.watch.start()
     timings = run_block(builders, repeats, x * y + 1.0, np.dtype(np.float64), 1e-12)
-    progress("dispatch: " + _summary(timings))
+    progress("dispatch: " + summary(timings))
     return {"call": "jit(lambda x, y: x * y + 1.0), 3-element float64 arrays",
             "foreign_cores": env.watch.foreign_cores(),
             "methods": {k: v.as_json() for k, v in timings.items()}}

@@ -85,8 +85,8 @@ class Timing:
                 "samples_s": self.samples, "error": self.error, "check": self.check}
 
 
-def _summary(timings: dict[str, Timing]) -> str:
-    return " ".join(f"{k} {_fmt_time(v.median_s) if v.error is None else 'ERR'}" for k, v in timings.items())
+def summary(timings: dict[str, Timing]) -> str:
+    return " ".join(f"{k} {fmt_time(v.median_s) if v.error is None else 'ERR'}" for k, v in timings.items())
 
 
 def _error_text(err: BaseException) -> str:
@@ -153,7 +153,7 @@ def run_block(builders: dict[str, Callable[[], Callable[[], Any]]], repeats: int
     return timings
 
 
-def _fmt_time(s: float | None) -> str:
+def fmt_time(s: float | None) -> str:
     if s is None:
         return "-"
     if s < 1e-3:
@@ -167,7 +167,7 @@ def _fmt_time(s: float | None) -> str:
 # State shared by the suites
 
 
-def _import_jax(enabled: bool) -> tuple[Any, Any] | None:
+def import_jax(enabled: bool) -> tuple[Any, Any] | None:
     if not enabled:
         return None
     try:
@@ -191,5 +191,5 @@ class Env:
     jits: dict = field(default_factory=dict)
 
 
-def _repeats_for(n: int, table: dict[int, int]) -> int:
+def repeats_for(n: int, table: dict[int, int]) -> int:
     return table[max([s for s in table if s <= n], default=min(table))]

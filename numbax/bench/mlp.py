@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .harness import Env, _summary, run_block
+from .harness import Env, run_block, summary
 
 MLP_METHODS = ("numbax", "interp", "eager", "numpy", "jax")
 
@@ -92,9 +92,9 @@ def _mlp_one(env: Env, dtype: np.dtype, repeats: int, progress: Callable[[str], 
         vg["jax"] = lambda: (lambda: jax.block_until_ready(jvg(jparams, jx, jt)))
     env.watch.start()
     f_t = run_block(fwd, repeats, ref_vg[:1].reshape(()), dtype, rtol)
-    progress(f"MLP {dtype.name} forward: " + _summary(f_t))
+    progress(f"MLP {dtype.name} forward: " + summary(f_t))
     g_t = run_block(vg, repeats, ref_vg, dtype, rtol, post=_flat_value_and_grad)
-    progress(f"MLP {dtype.name} value_and_grad: " + _summary(g_t))
+    progress(f"MLP {dtype.name} value_and_grad: " + summary(g_t))
     ratio = {k: (g_t[k].median_s / f_t[k].median_s if g_t[k].median_s and f_t[k].median_s else None)
              for k in g_t}
     return {"dtype": dtype.name, "batch": batch, "width": width,

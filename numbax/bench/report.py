@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .chains import CHAIN_METHODS
-from .harness import _fmt_time
+from .harness import fmt_time
 from .mlp import MLP_METHODS
 
 
@@ -15,7 +15,7 @@ def _fmt_ratio(r: float | None) -> str:
 def _time_cell(tm: dict) -> str:
     if tm["error"] is not None:
         return "ERR"
-    return _fmt_time(tm["median_s"]) + ("!" if tm["check"] else "")
+    return fmt_time(tm["median_s"]) + ("!" if tm["check"] else "")
 
 
 def _contended(cores: float | None) -> str:
@@ -46,10 +46,10 @@ def format_report(report: dict) -> str:
         w = 9
         for floor in chains["floors"]:
             cells = [c for c in chains["cells"] if c["dtype"] == floor["dtype"] and c["n"] == floor["n"]]
-            parts = ", ".join(f"{k} {_fmt_time(v['median_s'])}" for k, v in floor["parts"].items())
+            parts = ", ".join(f"{k} {fmt_time(v['median_s'])}" for k, v in floor["parts"].items())
             gbps = f" = {floor['gb_per_s']:.1f} GB/s" if floor["gb_per_s"] else ""
             out.append("")
-            out.append(f"== {floor['dtype']} N={floor['n']:.0e}  floor {_fmt_time(floor['floor_s'])}{gbps} "
+            out.append(f"== {floor['dtype']} N={floor['n']:.0e}  floor {fmt_time(floor['floor_s'])}{gbps} "
                        f"(read 2, write 1; {parts}){_contended(floor['foreign_cores'])}")
             head = (f"{'chain':<8}" + "".join(f"{m:>{w}}" for m in methods)
                     + " | x floor:" + "".join(f"{m:>7}" for m in methods)
@@ -76,7 +76,7 @@ def format_report(report: dict) -> str:
             if key in seen:
                 continue
             seen.add(key)
-            firsts = [_fmt_time(c["methods"][m]["first_call_s"]) if m in c["methods"] else "-" for m in comp]
+            firsts = [fmt_time(c["methods"][m]["first_call_s"]) if m in c["methods"] else "-" for m in comp]
             out.append(f"{c['dtype']:<8} {c['chain']:<8}" + "".join(f"{v:>10}" for v in firsts))
     mlp = report.get("mlp")
     if mlp:
@@ -109,8 +109,8 @@ def format_report(report: dict) -> str:
         cold, warm = comp_rep["cold_cache"], comp_rep["warm_cache"]
         out.append("")
         out.append(f"== Compile: {comp_rep['program']}, fresh processes")
-        c = {k: _fmt_time(v) for k, v in cold.items() if isinstance(v, float)}
-        w = {k: _fmt_time(v) for k, v in warm.items() if isinstance(v, float)}
+        c = {k: fmt_time(v) for k, v in cold.items() if isinstance(v, float)}
+        w = {k: fmt_time(v) for k, v in warm.items() if isinstance(v, float)}
         out.append(f"  empty disk cache: import numbax {c.get('import_s', '-')}, first call "
                    f"{c.get('first_call_s', '-')}, second call {c.get('second_call_s', '-')}, "
                    f"new program in the same process {c.get('new_program_first_call_s', '-')}; "

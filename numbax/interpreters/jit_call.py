@@ -90,6 +90,11 @@ abstract_eval_rules[jit_p] = _abstract_eval
 impl_rules[jit_p] = _impl
 
 _memo: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def clear_memo() -> None:
+    """Forget the derived bodies (numbax.clear_caches)."""
+    _memo.clear()
 _once = Once()
 
 

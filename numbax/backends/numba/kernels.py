@@ -247,6 +247,11 @@ def compile_in_memory(source: str):
     return _jit(namespace["kernel"], cache=False)
 
 
+def clear_memory() -> None:
+    """Forget the compiled kernels held in memory (the disk cache stays)."""
+    _memory.clear()
+
+
 def get_kernel(source: str):
     """The compiled kernel for this source (shared by every group with the same text).
 
