@@ -171,3 +171,18 @@ def test_products_with_a_zero_scalar_propagate_nan(product):
     for f in (product, nb.jit(product), nb.jit(product, backend="interpreter")):
         np.testing.assert_array_equal(f(a, b), want)
         np.testing.assert_array_equal(f(b, a), want)
+
+
+def test_dot_general_keeps_inf_times_zero_as_nan():
+    # vmap(vdot) of [inf, x] with a zero gave 0 where the per-example loop gave nan: BLAS
+    # kernels skip terms whose factor is exactly zero, so inf * 0 vanished. Non-finite
+    # operands now take NumPy's own sum of products. Fixed in numbax/core/primitives.py
+    # (_dot_general).
+    a = np.array([np.inf, -0.75], np.float32)
+    f = lambda a0: xnp.vdot(a0, xnp.sin(np.float32(0.0)))  # noqa: E731
+    np.testing.assert_array_equal(nb.vmap(f)(a), [np.nan, 0.0])
+    m, v = np.array([[np.inf, 1.0], [2.0, 3.0]]), np.array([0.0, 1.0])
+    for g in (xnp.matmul, nb.jit(xnp.matmul), nb.jit(xnp.matmul, backend="interpreter")):
+        np.testing.assert_array_equal(g(m, v), [np.nan, 3.0])
+        zero_col = np.array([[0.0, 1.0], [2.0, 3.0]])
+        np.testing.assert_array_equal(g(m[None], zero_col[None])[0, 0], [np.nan, np.inf])

@@ -565,16 +565,34 @@ def _dot_general_aval(x, y, *, dimension_numbers):
     return [x.update(shape=shape)]
 
 
+def _blas_safe(x, y) -> bool:
+    """Whether BLAS gives IEEE products here: BLAS kernels skip the terms whose factor is an
+    exact zero, so inf * 0 would vanish instead of giving nan (as it does in XLA). A sum is
+    one cheap pass, and an overflowing one only sends finite operands the exact way."""
+    if x.dtype.kind != "f":
+        return True
+    with np.errstate(all="ignore"):
+        return bool(np.isfinite(np.sum(x)) and np.isfinite(np.sum(y)))
+
+
 def _dot_general(x, y, *, dimension_numbers):
     (lc, rc), (lb, rb) = dimension_numbers
     xf, yf = _free_dims(x.ndim, lc, lb), _free_dims(y.ndim, rc, rb)
-    if not lb and len(lc) == 1 and x.ndim <= 2 and y.ndim <= 2 and lc[0] == x.ndim - 1 and rc[0] == 0:
+    safe = _blas_safe(x, y)
+    if (safe and not lb and len(lc) == 1 and x.ndim <= 2 and y.ndim <= 2
+            and lc[0] == x.ndim - 1 and rc[0] == 0):
         return [np.asarray(np.dot(x, y))]
     sizes = lambda a, dims: math.prod(a.shape[d] for d in dims)  # noqa: E731
     xt = np.transpose(x, (*lb, *xf, *lc)).reshape(sizes(x, lb), sizes(x, xf), sizes(x, lc))
     yt = np.transpose(y, (*rb, *rc, *yf)).reshape(sizes(y, rb), sizes(y, rc), sizes(y, yf))
     # Without contraction this is an outer product per batch member: broadcasting beats matmul.
-    out = xt * yt if not lc else np.matmul(xt, yt)
+    if not lc:
+        out = xt * yt
+    elif safe:
+        out = np.matmul(xt, yt)
+    else:  # non-finite operands: NumPy's own sum of products, no BLAS
+        with np.errstate(invalid="ignore"):
+            out = np.einsum("bij,bjk->bik", xt, yt, optimize=False)
     shape = ([x.shape[d] for d in lb] + [x.shape[d] for d in xf] + [y.shape[d] for d in yf])
     return [out.reshape(shape)]
 
