@@ -842,23 +842,54 @@ def run_quiet(fn, *args):
         return fn(*args)
 
 
-def reference(fn: Callable, args: list[np.ndarray], seed: int = 0, probes: int = 2):
+def _nudge(x, rng):
+    """Float arrays (and tuples of them) moved by a few ulp; anything else as it is."""
+    if isinstance(x, tuple | list):
+        return type(x)(_nudge(v, rng) for v in x)
+    if isinstance(x, np.ndarray | np.floating) and x.dtype.kind == "f":
+        return np.asarray(x * (1 + 4 * np.finfo(x.dtype).eps * rng.uniform(-1, 1, np.shape(x))),
+                          x.dtype)
+    return x
+
+
+class Nudged:
+    """A namespace whose functions return results moved by a few ulp, as a backend whose
+    elementary functions round differently (vecmath is within 2 ulp of NumPy) would. Probing
+    with it measures the conditioning of every intermediate, which perturbing the arguments
+    alone misses when a step such as sign or round absorbs their perturbation (sin(prod(...))
+    of an input-independent 5e35 is then as sensitive as it gets)."""
+
+    def __init__(self, base, seed: int):
+        self._base, self._rng = base, np.random.default_rng(seed)
+
+    def __getattr__(self, name):
+        attr = getattr(self._base, name)
+        if not callable(attr) or isinstance(attr, type):
+            return attr
+        return lambda *a, **k: _nudge(attr(*a, **k), self._rng)
+
+
+def reference(fn: Callable, args: list[np.ndarray], seed: int = 0, probes: int = 2,
+              nudged: Callable[[int], Callable] | None = None):
     """(want, spread): fn's outputs, and per output an estimate of their rounding error.
 
-    The spread is how far the outputs move when the arguments are perturbed by a few ulp
-    and, with float32 arguments, when they are computed from float64 ones: a measure of
-    the conditioning, so that rounding differences amplified by cancellation are told apart
-    from wrong results. It is nan where a probe changes nan-ness, infinity, or an integer or
-    bool result: no comparison is meaningful there."""
+    The spread is how far the outputs move when the arguments are perturbed by a few ulp,
+    when (given `nudged`, seed -> fn on a Nudged namespace) every intermediate is, and, with
+    float32 arguments, when they are computed from float64 ones: a measure of the
+    conditioning, so that rounding differences amplified by cancellation are told apart from
+    wrong results. It is nan where a probe changes nan-ness, infinity, or an integer or bool
+    result: no comparison is meaningful there."""
     want = [np.asarray(w) for w in run_quiet(fn, *args)]
     spread = [np.zeros(w.shape) for w in want]
     rng = np.random.default_rng(seed)
-    variants = [[(a * (1 + 8 * np.finfo(a.dtype).eps * rng.uniform(-1, 1, a.shape))).astype(a.dtype)
-                 for a in args] for _ in range(probes)]
+    variants = [(fn, [(a * (1 + 8 * np.finfo(a.dtype).eps * rng.uniform(-1, 1, a.shape))).astype(
+        a.dtype) for a in args]) for _ in range(probes)]
     if any(a.dtype == F32 for a in args):
-        variants.append([a.astype(F64) for a in args])
-    for moved in variants:
-        for i, (w, p) in enumerate(zip(want, run_quiet(fn, *moved))):
+        variants.append((fn, [a.astype(F64) for a in args]))
+    if nudged is not None:
+        variants += [(nudged(seed + k), args) for k in range(probes)]
+    for probe, moved in variants:
+        for i, (w, p) in enumerate(zip(want, run_quiet(probe, *moved))):
             p = np.asarray(p)
             with np.errstate(all="ignore"):
                 if w.dtype.kind == "f":

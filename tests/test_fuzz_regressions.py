@@ -186,3 +186,21 @@ def test_dot_general_keeps_inf_times_zero_as_nan():
         np.testing.assert_array_equal(g(m, v), [np.nan, 3.0])
         zero_col = np.array([[0.0, 1.0], [2.0, 3.0]])
         np.testing.assert_array_equal(g(m[None], zero_col[None])[0, 0], [np.nan, np.inf])
+
+
+def test_reference_spread_sees_rounding_of_intermediates():
+    # Not a numbax bug: sin(prod(power(...))) of a 5e35 reached through sign(a0) differed
+    # between jit and NumPy because vecmath's tanh (within 2 ulp) moved the product by an ulp,
+    # and sin of 5e35 amplifies that without bound. Perturbing the arguments missed it, as
+    # sign absorbed the perturbation; the reference now also probes with every intermediate
+    # nudged. Fixed in tests/program_gen.py (Nudged, reference).
+    from program_gen import NP, Nudged, reference
+
+    def program(m):
+        return lambda a0: (m.sin(m.prod(m.exp(m.sign(a0) * 20.0))),)
+
+    args = [np.array([0.125, -0.25, 0.5, 0.75])]
+    _, blind = reference(program(NP), args)
+    _, seen = reference(program(NP), args, nudged=lambda seed: program(Nudged(NP, seed)))
+    assert blind[0] == 0.0
+    assert seen[0] > 1e-3
