@@ -680,11 +680,14 @@ class _Block:
     def _checkpoint(self) -> bool:
         return self._call("checkpoint")
 
-    def _fori_loop(self) -> bool:
+    def _loop_parts(self):
+        """(init, k, carry, body, out) for a loop over one float carry, or None: the initial
+        value, the loop's number, the body's carry parameter, the body block and the value
+        the body returns."""
         draw = self.ctx.draw
         floats = self._candidates("f")
         if not floats:
-            return False
+            return None
         init = draw(st.sampled_from(floats))
         self.ctx.used.add(init.name)
         k = self.ctx.counter[0]
@@ -692,31 +695,35 @@ class _Block:
         body = self._body([carry], 3)
         out = draw(st.sampled_from(body._candidates("f")))
         self.ctx.used.add(out.name)
-        lower = draw(st.integers(-1, 2))
-        upper = lower + draw(st.integers(-1, 3))
+        return init, k, carry, body, out
+
+    def _loop_result(self, init, call: str) -> None:
+        result = self.fresh(init.shape, init.dtype)
+        self.locals.append(result)
+        self.emit(f"{result.name} = {call}")
+
+    def _fori_loop(self) -> bool:
+        parts = self._loop_parts()
+        if parts is None:
+            return False
+        init, k, carry, body, out = parts
+        lower = self.ctx.draw(st.integers(-1, 2))
+        upper = lower + self.ctx.draw(st.integers(-1, 3))
         # The index joins the carry, so the body depends on it.
         body.emit(f"return m.fit({out.name} * (i{k} + 1.0), {carry.name})")
         self.emit(f"def body{k}(i{k}, {carry.name}):")
         self.lines += body.lines
-        result = self.fresh(init.shape, init.dtype)
-        self.locals.append(result)
-        self.emit(f"{result.name} = m.fori_loop({lower}, {upper}, body{k}, {init.name})")
+        self._loop_result(init, f"m.fori_loop({lower}, {upper}, body{k}, {init.name})")
         return True
 
     def _while_loop(self) -> bool:
         """A loop of at most `limit` trips that ends early once the carry's sum passes a
         threshold: trip counts depend on the data (and differ between vmap members)."""
-        draw = self.ctx.draw
-        floats = self._candidates("f")
-        if not floats:
+        parts = self._loop_parts()
+        if parts is None:
             return False
-        init = draw(st.sampled_from(floats))
-        self.ctx.used.add(init.name)
-        k = self.ctx.counter[0]
-        carry = self.fresh(init.shape, init.dtype)
-        body = self._body([carry], 3)
-        out = draw(st.sampled_from(body._candidates("f")))
-        self.ctx.used.add(out.name)
+        init, k, carry, body, out = parts
+        draw = self.ctx.draw
         limit, threshold = draw(st.integers(0, 4)), draw(st.sampled_from((2.0, 0.0, 10.0)))
         self.emit(f"def cond{k}(c):")
         self.emit(f"    return (c[0] < {limit}) & (m.sum(c[1]) < {threshold})")
@@ -724,9 +731,7 @@ class _Block:
         self.emit(f"def body{k}(c):")
         self.emit(f"    i{k}, {carry.name} = c")
         self.lines += body.lines
-        result = self.fresh(init.shape, init.dtype)
-        self.locals.append(result)
-        self.emit(f"{result.name} = m.while_loop(cond{k}, body{k}, (0, {init.name}))[1]")
+        self._loop_result(init, f"m.while_loop(cond{k}, body{k}, (0, {init.name}))[1]")
         return True
 
 
