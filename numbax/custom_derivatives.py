@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .core.ir import eval_jaxpr
+from .core.lists import merge_lists, partition_list
 from .core.primitives import Primitive, abstract_eval_rules, impl_rules
 from .core.trace import get_aval
 from .interpreters import ad, batching
@@ -47,16 +48,17 @@ def _check_rule_outputs(kind: str, what: str, got, expected_avals) -> None:
                             f"{a.str_short()} (matching the primal output)")
 
 
+def _is_nondiff(n: int, nondiff_argnums) -> list[bool]:
+    return [i in nondiff_argnums for i in range(n)]
+
+
 def _split_args(args, nondiff_argnums):
-    nondiff = tuple(args[i] for i in nondiff_argnums)
-    dyn = tuple(a for i, a in enumerate(args) if i not in nondiff_argnums)
-    return nondiff, dyn
+    dyn, nondiff = partition_list(_is_nondiff(len(args), nondiff_argnums), args)
+    return tuple(nondiff), tuple(dyn)
 
 
 def _merge_args(nondiff, dyn, nondiff_argnums):
-    it_n, it_d = iter(nondiff), iter(dyn)
-    return [next(it_n) if i in nondiff_argnums else next(it_d)
-            for i in range(len(nondiff) + len(dyn))]
+    return merge_lists(_is_nondiff(len(nondiff) + len(dyn), nondiff_argnums), dyn, nondiff)
 
 
 def _trace_body(fun, nondiff, dyn, nondiff_argnums):
@@ -238,12 +240,8 @@ def _custom_vjp_call_jvp(primals, tangents, *, call_jaxpr, fwd, bwd, num_consts)
 ad.jvp_rules[custom_vjp_call_p] = _custom_vjp_call_jvp
 
 
-def _all_batched(axis_size, vals, bdims):
-    return [batching.moveaxis(v, b, 0, axis_size) for v, b in zip(vals, bdims)]
-
-
 def _custom_jvp_call_batch(axis_size, vals, bdims, *, call_jaxpr, jvp):
-    args = _all_batched(axis_size, vals, bdims)
+    args = batching.at_front(axis_size, vals, bdims)
     body, consts = batching.batch_jaxpr(call_jaxpr, axis_size, [True] * len(args))
     n_out = len(call_jaxpr.outvars)
 
@@ -270,7 +268,7 @@ batching.batching_rules[custom_jvp_call_p] = _custom_jvp_call_batch
 
 
 def _custom_vjp_call_batch(axis_size, vals, bdims, *, call_jaxpr, fwd, bwd, num_consts):
-    args = _all_batched(axis_size, vals, bdims)
+    args = batching.at_front(axis_size, vals, bdims)
     body, consts = batching.batch_jaxpr(call_jaxpr, axis_size, [True] * len(args))
     n_out = len(call_jaxpr.outvars)
 

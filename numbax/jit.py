@@ -333,12 +333,12 @@ def clear_caches() -> None:
     0
     """
     from .backends import clear_caches as clear_backend_caches
-    from .interpreters import jit_call
+    from .interpreters import call_rules
     for f in list(_live_jits):
         f._cache.clear()
         f._fast.clear()
     clear_backend_caches()
-    jit_call.clear_memo()
+    call_rules.clear_memo()
 
 
 def _param_names(fun, n: int) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from . import lax
 from . import numpy as xnp
+from .numpy.arguments import promote
 
 
 def relu(x):
@@ -20,13 +21,13 @@ def relu(x):
 
 def sigmoid(x):
     """1 / (1 + exp(-x)), computed without overflow."""
-    (x,) = xnp._promote("sigmoid", x, inexact=True)
+    (x,) = promote("sigmoid", x, inexact=True)
     return lax.logistic(x)
 
 
 def softplus(x):
     """log(1 + exp(x)) without overflow, with exact derivatives of every order everywhere."""
-    (x,) = xnp._promote("softplus", x, inexact=True)
+    (x,) = promote("softplus", x, inexact=True)
     # Each branch is analytic where it is selected (max(x, 0) + log1p(exp(-|x|)) has kinks at
     # 0 that cancel, but differentiation would see sign(0) = 0 and get softplus'' (0) = 0), and
     # exp only ever sees a non-positive argument, so no branch overflows to give nan cotangents.

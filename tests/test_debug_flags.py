@@ -296,7 +296,7 @@ def test_explain_cache_misses_names_a_config_change(caplog):
 def test_clear_caches_forgets_every_jit_and_backend_cache():
     from numbax.backends import _executables
     from numbax.backends.numba import kernels
-    from numbax.interpreters import jit_call
+    from numbax.interpreters import call_rules
 
     f = nb.jit(lambda x: xnp.sin(x) * 2.0 + 1.0)
     g = nb.jit(lambda x: x - 1.0, backend="interpreter")
@@ -306,7 +306,7 @@ def test_clear_caches_forgets_every_jit_and_backend_cache():
     assert len(_executables) and len(kernels._memory)
     nb.clear_caches()
     assert f.cache_info()["size"] == g.cache_info()["size"] == 0
-    assert not f._fast and not len(_executables) and not len(jit_call._memo)
+    assert not f._fast and not len(_executables) and not len(call_rules._memo)
     assert not len(kernels._memory)
     misses = f.cache_info()["misses"]
     np.testing.assert_allclose(f(x), np.sin(x) * 2.0 + 1.0)

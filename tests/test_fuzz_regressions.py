@@ -16,7 +16,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_empty_list_index_is_an_integer_index():
     # a1[[]] raised "array index must have an integer dtype, got float64": np.asarray([]) is
     # float64, but NumPy reads an empty list index as an integer one.
-    # Fixed in numbax/numpy.py (_normalize_array_index).
+    # Fixed in numbax/numpy/indexing.py (_normalize_array_index).
     x = np.array([[1.0, 2.0, 3.0]])
     for f in (lambda a: a[[]], lambda a: a[:, []], lambda a: a[0, []]):
         want = f(x)
@@ -28,7 +28,8 @@ def test_empty_list_index_is_an_integer_index():
 def test_ndarray_and_tracer_operators():
     # `v5 & v1` with v5 a NumPy bool array (computed from an unbatched argument) and v1 a
     # tracer raised TypeError: the tracer had __and__ and __or__ but no reflected __rand__
-    # and __ror__, which NumPy defers to. Fixed in numbax/numpy.py (_install_tracer_methods).
+    # and __ror__, which NumPy defers to. Fixed in numbax/numpy/methods.py
+    # (_install_tracer_methods).
     mask = np.array([True, False, True])
 
     def f(x):
@@ -124,7 +125,7 @@ def test_any_and_all_of_empty_arrays():
     # Like lax's, they now give -inf/+inf, the integer limits, False/True for nothing (as the
     # fused kernels did); numbax.numpy.max and min still raise for an empty reduction, as
     # NumPy's do, now while tracing. Fixed in numbax/core/primitives.py (_with_identity) and
-    # numbax/numpy.py (max, min).
+    # numbax/numpy/reductions.py (max, min).
     for x in (np.zeros((1, 1, 0), bool), np.zeros((3, 0)), np.zeros((3, 0), np.int32)):
         for fn, ref in ((xnp.any, np.any), (xnp.all, np.all)):
             for axis in (None, 2 if x.ndim == 3 else 1):

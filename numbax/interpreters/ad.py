@@ -17,6 +17,7 @@ from ..core import primitives as P
 from ..core import source_info
 from ..core.avals import ShapedArray
 from ..core.ir import Jaxpr, Literal, Var
+from ..core.lists import merge_lists, partition_list
 from ..core.primitives import Primitive, lookup
 from ..core.trace import Trace, Tracer, full_raise, get_aval, new_main
 from . import partial_eval as pe
@@ -38,6 +39,18 @@ def zeros(aval: ShapedArray):
 
 def instantiate(t, aval: ShapedArray | None = None):
     return zeros(t.aval if aval is None else aval) if isinstance(t, Zero) else t
+
+
+def nonzero_tangents(tangents) -> tuple[list[bool], list]:
+    """(which tangents are not symbolic zeros, those tangents in order)."""
+    flags = [not isinstance(t, Zero) for t in tangents]
+    return flags, [t for t, f in zip(tangents, flags) if f]
+
+
+def with_zeros(nonzeros: list[bool], avals, tangents) -> list:
+    """The inverse of nonzero_tangents: symbolic zeros (of the given avals) put back."""
+    zeros_ = [Zero(a) for a in partition_list(nonzeros, avals)[0]]
+    return merge_lists(nonzeros, zeros_, tangents)
 
 
 def add_tangents(a, b):
@@ -456,6 +469,12 @@ class UndefPrimal:
 
 def is_undefined(x) -> bool:
     return type(x) is UndefPrimal
+
+
+def cotangents_of_undefined(undefined: list[bool], cts) -> list:
+    """A transpose rule's result: the cotangents cts of the undefined (linear) operands in
+    their places, None for the defined ones."""
+    return merge_lists(undefined, [None] * (len(undefined) - len(cts)), cts)
 
 
 def backward_pass(jaxpr: Jaxpr, consts, args, cts_out) -> list:

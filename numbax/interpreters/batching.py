@@ -6,7 +6,7 @@ dimensions; reductions and shape operations shift their axis parameters.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from ..core import primitives as P
 from ..core.avals import ShapedArray
@@ -159,8 +159,12 @@ def _elementwise_rule(primitive: Primitive):
 P.on_define(lambda p: _elementwise_rule(p) if p.kind == "elementwise" else None)
 
 
-def _at_front(axis_size, vals, bdims):
-    return [moveaxis(v, b, 0, axis_size) for v, b in zip(vals, bdims)]
+def at_front(axis_size: int, vals, bdims, batched: Sequence[bool] | None = None) -> list:
+    """vals with their batch dimension at axis 0 where batched says (everywhere by default):
+    an unbatched value there is broadcast to have one; the others are left as they are."""
+    if batched is None:
+        batched = [True] * len(vals)
+    return [moveaxis(v, b, 0, axis_size) if f else v for v, b, f in zip(vals, bdims, batched)]
 
 
 def _shift(dims) -> tuple[int, ...]:
@@ -169,7 +173,7 @@ def _shift(dims) -> tuple[int, ...]:
 
 def _reduction_rule(primitive: Primitive):
     def rule(axis_size, vals, bdims, *, axes):
-        (x,) = _at_front(axis_size, vals, bdims)
+        (x,) = at_front(axis_size, vals, bdims)
         return [primitive.bind(x, axes=_shift(axes))], [0]
 
     batching_rules[primitive] = rule
@@ -181,7 +185,7 @@ for _p in (P.reduce_sum_p, P.reduce_max_p, P.reduce_min_p, P.reduce_prod_p):
 
 def _arg_reduction_rule(primitive: Primitive):
     def rule(axis_size, vals, bdims, *, axis, index_dtype):
-        (x,) = _at_front(axis_size, vals, bdims)
+        (x,) = at_front(axis_size, vals, bdims)
         return [primitive.bind(x, axis=axis + 1, index_dtype=index_dtype)], [0]
 
     batching_rules[primitive] = rule
@@ -190,28 +194,28 @@ def _arg_reduction_rule(primitive: Primitive):
 _arg_reduction_rule(P.argmax_p)
 _arg_reduction_rule(P.argmin_p)
 batching_rules[P.cumsum_p] = lambda n, vals, bdims, *, axis, reverse: (
-    [P.cumsum_p.bind(_at_front(n, vals, bdims)[0], axis=axis + 1, reverse=reverse)], [0])
+    [P.cumsum_p.bind(at_front(n, vals, bdims)[0], axis=axis + 1, reverse=reverse)], [0])
 
 
 def _broadcast_in_dim_rule(axis_size, vals, bdims, *, shape, broadcast_dimensions):
-    (x,) = _at_front(axis_size, vals, bdims)
+    (x,) = at_front(axis_size, vals, bdims)
     return [P.broadcast_in_dim_p.bind(x, shape=(axis_size,) + tuple(shape),
                                       broadcast_dimensions=(0,) + _shift(broadcast_dimensions))], [0]
 
 
 batching_rules[P.broadcast_in_dim_p] = _broadcast_in_dim_rule
 batching_rules[P.reshape_p] = lambda n, vals, bdims, *, new_sizes: (
-    [P.reshape_p.bind(_at_front(n, vals, bdims)[0], new_sizes=(n,) + tuple(new_sizes))], [0])
+    [P.reshape_p.bind(at_front(n, vals, bdims)[0], new_sizes=(n,) + tuple(new_sizes))], [0])
 batching_rules[P.transpose_p] = lambda n, vals, bdims, *, permutation: (
-    [P.transpose_p.bind(_at_front(n, vals, bdims)[0], permutation=(0,) + _shift(permutation))], [0])
+    [P.transpose_p.bind(at_front(n, vals, bdims)[0], permutation=(0,) + _shift(permutation))], [0])
 batching_rules[P.squeeze_p] = lambda n, vals, bdims, *, dimensions: (
-    [P.squeeze_p.bind(_at_front(n, vals, bdims)[0], dimensions=_shift(dimensions))], [0])
+    [P.squeeze_p.bind(at_front(n, vals, bdims)[0], dimensions=_shift(dimensions))], [0])
 batching_rules[P.expand_dims_p] = lambda n, vals, bdims, *, dimensions: (
-    [P.expand_dims_p.bind(_at_front(n, vals, bdims)[0], dimensions=_shift(dimensions))], [0])
+    [P.expand_dims_p.bind(at_front(n, vals, bdims)[0], dimensions=_shift(dimensions))], [0])
 
 
 def _slice_rule(axis_size, vals, bdims, *, start_indices, limit_indices, strides):
-    (x,) = _at_front(axis_size, vals, bdims)
+    (x,) = at_front(axis_size, vals, bdims)
     return [P.slice_p.bind(x, start_indices=(0,) + tuple(start_indices),
                            limit_indices=(axis_size,) + tuple(limit_indices),
                            strides=(1,) + tuple(strides))], [0]
@@ -231,7 +235,7 @@ batching_rules[P.pad_p] = _pad_rule
 
 
 def _concatenate_rule(axis_size, vals, bdims, *, dimension):
-    xs = _at_front(axis_size, vals, bdims)
+    xs = at_front(axis_size, vals, bdims)
     return [P.concatenate_p.bind(*xs, dimension=dimension + 1)], [0]
 
 
@@ -279,7 +283,7 @@ def _scatter_add_rule(axis_size, vals, bdims, *, axis):
     if ib is None:
         x, upd = moveaxis(x, xb, 0, axis_size), moveaxis(upd, ub, 0, axis_size)
         return [P.scatter_add_p.bind(x, idx, upd, axis=axis + 1)], [0]
-    x, idx, upd = _at_front(axis_size, vals, bdims)
+    x, idx, upd = at_front(axis_size, vals, bdims)
     shape = get_aval(x).shape
     n, ndim, k = shape[axis + 1], len(shape), get_aval(idx).ndim - 1
     perm = (0, axis + 1) + tuple(i for i in range(1, ndim) if i != axis + 1)

@@ -1,22 +1,21 @@
 """The jit call primitive: a sub-program held as a Jaxpr and run by a backend.
 
 Its rules transform the body as IR (JVP, partial evaluation, transposition, batching), so
-grad(jit(f)) differentiates and compiles the derivative. Derived bodies are memoised per
-body Jaxpr, so repeated calls reuse the same Jaxprs and hence the same compiled executables.
+grad(jit(f)) differentiates and compiles the derivative; call_rules memoises the derived
+bodies, so repeated calls reuse the same compiled executables.
 """
 from __future__ import annotations
-
-import weakref
 
 import numpy as np
 
 from ..config import config
 from ..core.ir import Jaxpr, eval_jaxpr
+from ..core.lists import partition_list
 from ..core.primitives import Primitive, abstract_eval_rules, impl_rules
 from ..core.source_info import format_site, user_site
-from ..core.sync import Once
 from ..core.trace import bad_float, new_dynamic
 from . import ad, batching
+from . import call_rules as calls
 from . import partial_eval as pe
 
 jit_p = Primitive("jit", multiple_results=True, kind="call", call_body="jaxpr", linear=True)
@@ -89,33 +88,16 @@ def check_call(outs, jaxpr: Jaxpr, args, name: str) -> None:
 abstract_eval_rules[jit_p] = _abstract_eval
 impl_rules[jit_p] = _impl
 
-_memo: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+def _bind(name: str, backend: str):
+    def bind(kind: str, body: Jaxpr, args: list) -> list:
+        return jit_p.bind(*args, jaxpr=body, name=f"{kind}({name})" if kind else name,
+                          backend=backend)
 
-
-def clear_memo() -> None:
-    """Forget the derived bodies (numbax.clear_caches)."""
-    _memo.clear()
-_once = Once()
-
-
-def memoised(kind: str, jaxpr: Jaxpr, key, make):
-    """Cache a body derived from jaxpr (its JVP, a partial evaluation, a transpose...).
-
-    Made once even when threads derive it at the same moment: two copies would be two Jaxpr
-    objects, each compiled separately."""
-    table = _memo.get(jaxpr)
-    if table is None:
-        table = _memo.setdefault(jaxpr, {})
-    return _once.get(table, (kind, key), make)[0]
+    return bind
 
 
 def _jvp(primals, tangents, *, jaxpr, name, backend):
-    nonzeros = tuple(type(t) is not ad.Zero for t in tangents)
-    body, consts = memoised("jvp", jaxpr, nonzeros, lambda: ad.jvp_jaxpr(jaxpr, list(nonzeros)))
-    outs = jit_p.bind(*consts, *primals, *[t for t in tangents if type(t) is not ad.Zero],
-                      jaxpr=body, name=f"jvp({name})", backend=backend)
-    n = len(jaxpr.outvars)
-    return outs[:n], outs[n:]
+    return calls.call_jvp(_bind(name, backend), jaxpr, primals, tangents)
 
 
 ad.jvp_rules[jit_p] = _jvp
@@ -123,17 +105,11 @@ ad.jvp_rules[jit_p] = _jvp
 
 def _partial_eval(trace, tracers, *, jaxpr, name, backend):
     in_unknowns = tuple(not t.pval.is_known for t in tracers)
-    known, kconsts, unknown, out_unknowns, num_res = memoised(
+    known, kconsts, unknown, out_unknowns, num_res = calls.memoised(
         "partial_eval", jaxpr, in_unknowns, lambda: pe.partial_eval_jaxpr(jaxpr, list(in_unknowns)))
-    known_outs = jit_p.bind(*kconsts, *[t.pval.const for t in tracers if t.pval.is_known],
-                            jaxpr=known, name=name, backend=backend)
-    n_known = len(known_outs) - num_res
-    residuals = [trace.pure(r) for r in known_outs[n_known:]]
-    staged = trace.stage(jit_p, residuals + [t for t in tracers if not t.pval.is_known],
-                         dict(jaxpr=unknown, name=f"lin({name})", backend=backend),
-                         unknown.out_avals)
-    known_it, staged_it = iter(known_outs[:n_known]), iter(staged)
-    return [next(staged_it) if uk else next(known_it) for uk in out_unknowns]
+    known_outs = _bind(name, backend)("", known, [*kconsts, *calls.known_values(tracers)])
+    return calls.stage_unknown(trace, jit_p, tracers, known_outs, num_res, out_unknowns,
+                               dict(jaxpr=unknown, name=f"lin({name})", backend=backend))
 
 
 pe.partial_eval_rules[jit_p] = _partial_eval
@@ -141,25 +117,19 @@ pe.partial_eval_rules[jit_p] = _partial_eval
 
 def _transpose(cts, *args, jaxpr, name, backend):
     undefined = tuple(ad.is_undefined(a) for a in args)
-    body, consts = memoised("transpose", jaxpr, undefined,
-                            lambda: ad.transpose_jaxpr(jaxpr, undefined))
+    body, consts = calls.memoised("transpose", jaxpr, undefined,
+                                  lambda: ad.transpose_jaxpr(jaxpr, undefined))
     cts = [ad.instantiate(c, a) for c, a in zip(cts, jaxpr.out_avals)]
-    outs = iter(jit_p.bind(*consts, *[a for a in args if not ad.is_undefined(a)], *cts,
-                           jaxpr=body, name=f"transpose({name})", backend=backend))
-    return [next(outs) if u else None for u in undefined]
+    defined, _ = partition_list(undefined, args)
+    ct_in = _bind(name, backend)("transpose", body, [*consts, *defined, *cts])
+    return ad.cotangents_of_undefined(undefined, ct_in)
 
 
 ad.transpose_rules[jit_p] = _transpose
 
 
 def _batch(axis_size, vals, bdims, *, jaxpr, name, backend):
-    batched = tuple(b is not None for b in bdims)
-    body, consts = memoised("vmap", jaxpr, (axis_size, batched),
-                            lambda: batching.batch_jaxpr(jaxpr, axis_size, list(batched)))
-    args = [batching.moveaxis(v, b, 0, axis_size) if b is not None else v
-            for v, b in zip(vals, bdims)]
-    outs = jit_p.bind(*consts, *args, jaxpr=body, name=f"vmap({name})", backend=backend)
-    return outs, [0] * len(outs)
+    return calls.call_batch(_bind(name, backend), jaxpr, axis_size, vals, bdims)
 
 
 batching.batching_rules[jit_p] = _batch

@@ -9,8 +9,10 @@ from types import SimpleNamespace
 
 from ..core import primitives as P
 from ..core.ir import Eqn, Jaxpr, Var, eval_jaxpr
+from ..core.lists import partition_list, split_list
 from ..core.primitives import Primitive, abstract_eval_rules, impl_rules
 from . import ad, batching
+from . import call_rules as calls
 from . import partial_eval as pe
 
 checkpoint_p = Primitive("checkpoint", multiple_results=True, kind="call", call_body="jaxpr",
@@ -27,13 +29,12 @@ abstract_eval_rules[checkpoint_p] = _abstract_eval
 impl_rules[checkpoint_p] = lambda *args, jaxpr, policy: eval_jaxpr(jaxpr, [], args)
 
 
+def _bind(policy):
+    return lambda kind, body, args: checkpoint_p.bind(*args, jaxpr=body, policy=policy)
+
+
 def _jvp(primals, tangents, *, jaxpr, policy):
-    nonzeros = [type(t) is not ad.Zero for t in tangents]
-    jvp_body, consts = ad.jvp_jaxpr(jaxpr, nonzeros)
-    outs = checkpoint_p.bind(*consts, *primals, *[t for t in tangents if type(t) is not ad.Zero],
-                             jaxpr=jvp_body, policy=policy)
-    n = len(jaxpr.outvars)
-    return outs[:n], outs[n:]
+    return calls.call_jvp(_bind(policy), jaxpr, primals, tangents)
 
 
 ad.jvp_rules[checkpoint_p] = _jvp
@@ -49,13 +50,10 @@ def _partial_eval(trace, tracers, *, jaxpr, policy):
     in_unknowns = [not t.pval.is_known for t in tracers]
     known, staged, out_unknowns, num_res = pe.partial_eval_jaxpr_custom(
         jaxpr, in_unknowns, _saveable(policy))
-    known_outs = eval_jaxpr(known, [], [t.pval.const for t in tracers if t.pval.is_known])
-    n_known = len(known_outs) - num_res
-    residuals = [trace.pure(r) for r in known_outs[n_known:]]
-    staged_outs = trace.stage(checkpoint_p, residuals + [t for t in tracers if not t.pval.is_known],
-                              dict(jaxpr=staged, policy=policy), staged.out_avals)
-    known_it, staged_it = iter(known_outs[:n_known]), iter(staged_outs)
-    return [next(staged_it) if uk else next(known_it) for uk in out_unknowns]
+    # The known half is the forward pass: it runs now, inline, not as a checkpoint.
+    known_outs = eval_jaxpr(known, [], calls.known_values(tracers))
+    return calls.stage_unknown(trace, checkpoint_p, tracers, known_outs, num_res, out_unknowns,
+                               dict(jaxpr=staged, policy=policy))
 
 
 pe.partial_eval_rules[checkpoint_p] = _partial_eval
@@ -68,12 +66,12 @@ def _partial_eval_jaxpr_custom(eqn: Eqn, in_unknowns, saveable):
     jaxpr, policy = eqn.params["jaxpr"], eqn.params["policy"]
     known, staged, out_unknowns, num_res = pe.partial_eval_jaxpr_custom(
         jaxpr, in_unknowns, _saveable(policy))
-    residuals = [Var(a) for a in known.out_avals[len(known.outvars) - num_res:]]
-    known_eqn = Eqn(checkpoint_p, [x for x, uk in zip(eqn.inputs, in_unknowns) if not uk],
-                    [v for v, uk in zip(eqn.outputs, out_unknowns) if not uk] + residuals,
+    residuals = [Var(a) for a in split_list(known.out_avals, [len(known.outvars) - num_res])[1]]
+    known_in, unknown_in = partition_list(in_unknowns, eqn.inputs)
+    known_out, unknown_out = partition_list(out_unknowns, eqn.outputs)
+    known_eqn = Eqn(checkpoint_p, known_in, known_out + residuals,
                     dict(jaxpr=known, policy=policy), eqn.source_info)
-    staged_eqn = Eqn(checkpoint_p, residuals + [x for x, uk in zip(eqn.inputs, in_unknowns) if uk],
-                     [v for v, uk in zip(eqn.outputs, out_unknowns) if uk],
+    staged_eqn = Eqn(checkpoint_p, residuals + unknown_in, unknown_out,
                      dict(jaxpr=staged, policy=policy), eqn.source_info)
     return known_eqn, staged_eqn, out_unknowns
 
@@ -102,11 +100,7 @@ says whether an intermediate may be saved for the backward pass instead of recom
 
 
 def _batch(axis_size, vals, bdims, *, jaxpr, policy):
-    args = [batching.moveaxis(v, b, 0, axis_size) if b is not None else v
-            for v, b in zip(vals, bdims)]
-    body, consts = batching.batch_jaxpr(jaxpr, axis_size, [b is not None for b in bdims])
-    outs = checkpoint_p.bind(*consts, *args, jaxpr=body, policy=policy)
-    return outs, [0] * len(outs)
+    return calls.call_batch(_bind(policy), jaxpr, axis_size, vals, bdims)
 
 
 batching.batching_rules[checkpoint_p] = _batch

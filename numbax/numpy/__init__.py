@@ -1,0 +1,41 @@
+"""numbax.numpy: a NumPy-like namespace written in terms of lax primitives.
+
+NumPy semantics: broadcasting, NumPy 2 dtype promotion (Python scalars are weakly typed),
+float64 by default. Outside any transformation the results are plain NumPy arrays.
+
+>>> import numpy as np, numbax.numpy as xnp
+>>> xnp.sin(np.zeros(2)) + 1
+array([1., 1.])
+
+One module per job: `arguments` (argument checking and dtype promotion, public for the
+modules built on numbax.numpy such as numbax.nn), `creation`, `elementwise`, `reductions`,
+`products`, `shapes`, `indexing`, and `methods`, which installs Tracer's operators and ndarray
+methods when numbax.numpy is imported. The names below are re-exported from them.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import arguments, creation, elementwise, indexing, methods, products, reductions, shapes
+from .creation import *
+from .elementwise import *
+from .indexing import *
+from .products import *
+from .reductions import *
+from .shapes import *
+
+ndarray = np.ndarray
+float32, float64, int32, int64, bool_ = np.float32, np.float64, np.int32, np.int64, np.bool_
+float16, int8, int16, uint8, uint32, uint64 = (np.float16, np.int8, np.int16, np.uint8,
+                                               np.uint32, np.uint64)
+pi, e, inf, nan, newaxis = np.pi, np.e, np.inf, np.nan, None
+dtype, result_type, finfo, iinfo = np.dtype, np.result_type, np.finfo, np.iinfo
+
+__all__ = [
+    # NumPy's types, dtypes and constants
+    "ndarray", "dtype", "result_type", "finfo", "iinfo",
+    "bool_", "int8", "int16", "int32", "int64", "uint8", "uint32", "uint64",
+    "float16", "float32", "float64", "pi", "e", "inf", "nan", "newaxis",
+    *creation.__all__, *elementwise.__all__, *indexing.__all__, *products.__all__,
+    *reductions.__all__, *shapes.__all__,
+]
