@@ -1,4 +1,4 @@
-"""Autodiff benchmarks (issue 3), on the interpreter (eager NumPy) backend.
+"""Autodiff benchmarks, on the interpreter (eager NumPy) backend.
 
 1. grad cost: time(value_and_grad(loss)) / time(loss) for a 3-layer tanh MLP
    (batch 256, width 512, float64). Reverse mode should cost a small constant (target <= 3).

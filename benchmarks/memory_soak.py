@@ -1,4 +1,4 @@
-"""Memory soak (issue 10): many calls of a cached jit function must keep memory flat.
+"""Memory soak: many calls of a cached jit function must keep memory flat.
 
 For each function below, calls it a few hundred times (compiling it and letting allocator
 pools fill), reads the resident set size, calls it --calls more times, and reads it again.

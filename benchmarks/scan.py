@@ -1,4 +1,4 @@
-"""Control-flow benchmark (issue 6): a scan of 1000 steps of a small elementwise-heavy body,
+"""Control-flow benchmark: a scan of 1000 steps of a small elementwise-heavy body,
 under jit on the Numba backend against the interpreter backend and a plain Python loop over
 NumPy.
 

@@ -1,4 +1,4 @@
-"""vmap benchmark (issue 4): per-example gradients of a logistic-regression loss,
+"""vmap benchmark: per-example gradients of a logistic-regression loss,
 B = 1000 examples of dimension 100, float64, on the interpreter (eager NumPy) backend.
 
 Compares vmap(grad(loss)) with a Python loop of grad(loss) and a hand-written batched NumPy

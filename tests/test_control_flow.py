@@ -1,4 +1,4 @@
-"""Structured control flow (issue 6): cond, switch, while_loop, fori_loop and scan, each against
+"""Structured control flow: cond, switch, while_loop, fori_loop and scan, each against
 a Python-loop reference, evaluated eagerly and under jit, and under jvp, grad, vmap,
 checkpoint and their compositions."""
 from __future__ import annotations
@@ -673,7 +673,7 @@ def test_vmap_cond_under_jit_numba(rng):
 
 
 # ---------------------------------------------------------------------------------------------
-# batching keeps unbatched carries unbatched (issue 10: jacfwd of fori_loop)
+# batching keeps unbatched carries unbatched (jacfwd of fori_loop)
 
 
 def _lotka_volterra(th, y0):

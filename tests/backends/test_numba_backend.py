@@ -430,7 +430,7 @@ def test_group_whose_results_are_unused_is_skipped():
 
 
 def test_lower_rank_operand_in_nd_kernel_regression():
-    # Issue 10: a f32[3,3] operand of a group over (1,1,3,3) was indexed with four indices
+    # Regression: a f32[3,3] operand of a group over (1,1,3,3) was indexed with four indices
     # by the nested-loop kernel and failed in Numba's type inference.
     def f(x0):
         v0 = x0.max(axis=-1)
