@@ -26,6 +26,7 @@ exp, log, log1p, expm1 = map(_unary, (P.exp_p, P.log_p, P.log1p_p, P.expm1_p))
 sin, cos, tan, tanh = map(_unary, (P.sin_p, P.cos_p, P.tan_p, P.tanh_p))
 sqrt, rsqrt, logistic = map(_unary, (P.sqrt_p, P.rsqrt_p, P.logistic_p))
 cbrt = _unary(P.cbrt_p)
+exp2 = _unary(P.exp2_p)
 add, sub, mul, div, pow = map(_binary, (P.add_p, P.sub_p, P.mul_p, P.div_p, P.pow_p))  # noqa: A001
 max, min = _binary(P.max_p), _binary(P.min_p)  # noqa: A001
 lt, le, gt, ge, eq, ne = map(_binary, (P.lt_p, P.le_p, P.gt_p, P.ge_p, P.eq_p, P.ne_p))

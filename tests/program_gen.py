@@ -287,6 +287,7 @@ OPS: dict[str, Op] = {
     "log1p": Op("m.log1p({0})", guards=_POS),
     "sqrt": Op("m.sqrt({0})", guards=_POS),
     "cbrt": Op("m.cbrt({0})", guards=_POS),
+    "exp2": Op("m.exp2({0})", guards=_BND),
     "rsqrt": Op("m.rsqrt({0})", guards=_POS),
     "sigmoid": Op("m.sigmoid({0})"),
     "negative": Op("m.negative({0})"),

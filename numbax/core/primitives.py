@@ -197,6 +197,10 @@ cbrt_p = elementwise(
     "cbrt", np.cbrt, scalar=ScalarRule("np.cbrt({0})", cost=10),
     jvp=(lambda t, x: div_p.bind(t, mul_p.bind(np.asarray(3, trace.get_aval(x).dtype),
                                                integer_pow_p.bind(cbrt_p.bind(x), y=2))),))
+exp2_p = elementwise(
+    "exp2", np.exp2, scalar=ScalarRule("np.exp2({0})", cost=10),
+    jvp=(lambda t, x: mul_p.bind(t, mul_p.bind(exp2_p.bind(x),
+                                               np.asarray(np.log(2), trace.get_aval(x).dtype))),))
 
 add_p = elementwise("add", np.add, NUMERIC, scalar=ScalarRule("{0} + {1}"), linear=True)
 sub_p = elementwise("sub", np.subtract, NUMERIC, scalar=ScalarRule("{0} - {1}"), linear=True)

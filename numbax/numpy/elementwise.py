@@ -12,7 +12,7 @@ from .arguments import cast, check_arg, check_static, dtype_of, promote, shape_o
 from .creation import astype
 
 __all__ = [
-    "abs", "absolute", "add", "around", "cbrt", "clip", "cos", "divide", "equal", "exp", "expm1",
+    "abs", "absolute", "add", "around", "cbrt", "clip", "exp2", "cos", "divide", "equal", "exp", "expm1",
     "greater", "greater_equal", "isfinite", "isnan", "less", "less_equal", "log", "log1p",
     "logaddexp", "logical_and", "logical_not", "logical_or", "maximum", "minimum", "multiply",
     "negative", "not_equal", "power", "reciprocal", "round", "sign", "sin", "sqrt", "square",
@@ -47,6 +47,7 @@ exp, log = _unary_float(lax.exp, "exp"), _unary_float(lax.log, "log")
 log1p, expm1 = _unary_float(lax.log1p, "log1p"), _unary_float(lax.expm1, "expm1")
 sqrt = _unary_float(lax.sqrt, "sqrt")
 cbrt = _unary_float(lax.cbrt, "cbrt")
+exp2 = _unary_float(lax.exp2, "exp2")
 
 add = _binary(lax.add, "add", bool_fn=lax.bitwise_or)
 subtract = _binary(lax.sub, "subtract")

@@ -53,6 +53,7 @@ UNARY = {
     "tanh": (xnp.tanh, np.tanh, (-3, 3)),
     "sqrt": (xnp.sqrt, np.sqrt, (0, 4)),
     "cbrt": (xnp.cbrt, np.cbrt, (-8, 8)),
+    "exp2": (xnp.exp2, np.exp2, (-8, 8)),
     "rsqrt": (lax.rsqrt, lambda x: 1 / np.sqrt(x), (0.1, 4)),
     "logistic": (lax.logistic, lambda x: 1 / (1 + np.exp(-x)), (-5, 5)),
     "integer_pow": (lambda x: xnp.power(x, 3), lambda x: x ** 3, (-2, 2)),

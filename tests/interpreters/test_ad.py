@@ -434,6 +434,7 @@ _IDX = np.array([[2, 0], [2, 1]])
 # primitive name -> (function, argument shapes or arrays)
 LAX_CASES = {
     "cbrt": (lambda x: lax.cbrt(lax.add(x, np.float64(3.0))), [(3,)]),
+    "exp2": (lax.exp2, [(3,)]),
     "neg": (lax.neg, [(2, 3)]),
     "abs": (lambda x: lax.abs(lax.add(x, np.asarray(0.1))), [(4,)]),
     "exp": (lax.exp, [(2, 3)]),
