@@ -79,6 +79,54 @@ def check_traced(fn, *args, reference=None, primitive: str | None = None, eager_
     return closed
 
 
+def check_numpy_function(xfn, npfn, *args, grad: bool = True, vmap: bool = True,
+                         jit: bool = True, grad_order: int = 1, atol=None, rtol=None,
+                         exact_dtype: bool = True) -> None:
+    """A numbax.numpy function against its NumPy reference, on the same arguments.
+
+    Checks the value (and shape and dtype, unless exact_dtype is False) eagerly and under jit
+    on both backends; grad against finite differences in both modes up to grad_order (only
+    floating-point arguments are differentiated; others are closed over); vmap over a new
+    leading axis of the first argument against a Python loop.
+    """
+    want = npfn(*args)
+    for what, fn in [("eager", xfn)] + ([(f"jit({b})", nb.jit(xfn, backend=b))
+                                          for b in ("numba", "interpreter")] if jit else []):
+        got = fn(*args)
+        for i, (g, w) in enumerate(zip(tree_leaves(got), tree_leaves(want))):
+            assert_same_array(np.asarray(g), np.asarray(w), f"{what} output {i} vs NumPy",
+                              exact_type=False)
+            if not exact_dtype:
+                continue
+            assert np.asarray(g).dtype == np.asarray(w).dtype, (what, g, w)
+    floats = [i for i, a in enumerate(args) if np.asarray(a).dtype.kind == "f"]
+    if grad and floats:
+        from numbax.test_util import check_grads
+
+        def partial(*fargs):
+            full = list(args)
+            for i, a in zip(floats, fargs):
+                full[i] = a
+            return xfn(*full)
+
+        check_grads(partial, [args[i] for i in floats], order=grad_order, atol=atol, rtol=rtol)
+    if vmap:
+        x0 = np.asarray(args[0])
+        batch = np.stack([x0, x0[::-1] if x0.ndim else -x0, x0 * 0 + x0.flat[0] if x0.size
+                          else x0])
+        batched = nb.vmap(lambda x: xfn(x, *args[1:]))(batch)
+        looped = [npfn(b, *args[1:]) for b in batch]
+        for i, (g, w) in enumerate(zip(tree_leaves(batched),
+                                       [np.stack(ws) for ws in zip(*map(tree_leaves, looped))])):
+            assert_same_array(np.asarray(g), w, f"vmap output {i} vs a loop", exact_type=False)
+
+
+@pytest.fixture
+def numpy_function():
+    """check_numpy_function(xfn, npfn, *args, grad=, vmap=, jit=): see its docstring."""
+    return check_numpy_function
+
+
 @pytest.fixture
 def traced():
     """check_traced(fn, *args, reference=..., primitive=...): see its docstring."""
