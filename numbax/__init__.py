@@ -23,8 +23,9 @@ from .config import config
 from .core.trace import ConcretizationError, UnexpectedTracerError
 from .custom_derivatives import custom_jvp, custom_vjp
 
-# Control flow's primitives and rules register with the package, not on the first lax.cond.
-from .interpreters import control_flow  # noqa: F401
+# Control flow's primitives and rules, and gather's and the scatters' rules, register with
+# the package, not on first use.
+from .interpreters import control_flow, gather_rules  # noqa: F401
 from .interpreters.remat import checkpoint_policies
 from .jit import clear_caches, jit  # rebinds numbax.jit from the submodule to the class
 from .lax import stop_gradient

@@ -526,3 +526,7 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_size: int | None = None) -> 
         return tree_unflatten(out_tree[0], to_outputs(results))
 
     return vmapped
+
+
+# numbax.numpy's vectorize and apply_along_axis are built on vmap, which sits above them.
+xnp.assembly.install_vmap(vmap)

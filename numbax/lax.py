@@ -31,6 +31,24 @@ add, sub, mul, div, pow = map(_binary, (P.add_p, P.sub_p, P.mul_p, P.div_p, P.po
 max, min = _binary(P.max_p), _binary(P.min_p)  # noqa: A001
 lt, le, gt, ge, eq, ne = map(_binary, (P.lt_p, P.le_p, P.gt_p, P.ge_p, P.eq_p, P.ne_p))
 bitwise_and, bitwise_or, bitwise_not = _binary(P.and_p), _binary(P.or_p), _unary(P.not_p)
+bitwise_xor = _binary(P.xor_p)
+asin, acos, atan, atan2 = _unary(P.asin_p), _unary(P.acos_p), _unary(P.atan_p), _binary(P.atan2_p)
+sinh, cosh = _unary(P.sinh_p), _unary(P.cosh_p)
+asinh, acosh, atanh = _unary(P.asinh_p), _unary(P.acosh_p), _unary(P.atanh_p)
+# log2 and log10 are not lax names in JAX; they are primitives here for accuracy.
+log2, log10 = _unary(P.log2_p), _unary(P.log10_p)
+floor, ceil = _unary(P.floor_p), _unary(P.ceil_p)
+rem, nextafter = _binary(P.rem_p), _binary(P.nextafter_p)
+copysign = _binary(P.copysign_p)  # not a lax name in JAX (it bit-casts); the sign bit of y
+shift_left = _binary(P.shift_left_p)
+shift_right_logical = _binary(P.shift_right_logical_p)
+shift_right_arithmetic = _binary(P.shift_right_arithmetic_p)
+population_count = _unary(P.population_count_p)
+
+
+def is_finite(x):
+    """Elementwise: x is neither infinite nor nan (x a float array), as lax.is_finite."""
+    return P.lt_p.bind(P.abs_p.bind(x), np.asarray(np.inf, get_aval(x).dtype))
 
 
 def integer_pow(x, y: int):
@@ -72,6 +90,20 @@ def reduce_min(x, axes):
 def cumsum(x, axis: int = 0, reverse: bool = False):
     """Inclusive cumulative sum along axis (from the end when reverse), as lax.cumsum."""
     return P.cumsum_p.bind(x, axis=int(axis), reverse=bool(reverse))
+
+
+def sort(operand, dimension: int = -1, is_stable: bool = True, num_keys: int = 1):
+    """Sort one array, or a sequence of same-shape arrays by their first num_keys (nan last)."""
+    xs = list(operand) if isinstance(operand, list | tuple) else [operand]
+    dimension = int(dimension) + (get_aval(xs[0]).ndim if dimension < 0 else 0)
+    out = P.sort_p.bind(*xs, dimension=dimension, is_stable=bool(is_stable),
+                        num_keys=int(num_keys))
+    return tuple(out) if isinstance(operand, list | tuple) else out[0]
+
+
+def sort_key_val(keys, values, dimension: int = -1, is_stable: bool = True):
+    """(keys sorted along dimension, values permuted the same way), as lax.sort_key_val."""
+    return sort((keys, values), dimension, is_stable, num_keys=1)
 
 
 def round(x, rounding_method: int = 0):  # noqa: A001
@@ -122,14 +154,39 @@ def pad(x, padding_value, padding_config):
     return P.pad_p.bind(x, padding_value, padding_config=tuple(map(tuple, padding_config)))
 
 
-def gather(x, indices, axis: int):
-    """x taken at integer `indices` along `axis` (indices clamped into range)."""
-    return P.gather_p.bind(x, indices, axis=axis)
+def rev(x, dimensions):
+    """x with the order of its elements reversed along each of `dimensions`."""
+    return P.rev_p.bind(x, dimensions=tuple(int(d) for d in dimensions))
 
 
-def scatter_add(x, indices, updates, axis: int):
-    """x with `updates` added at integer `indices` along `axis` (repeated indices accumulate)."""
-    return P.scatter_add_p.bind(x, indices, updates, axis=axis)
+def _index_operands(indices) -> tuple:
+    return tuple(indices) if isinstance(indices, tuple) else (indices,)
+
+
+def gather(x, indices, axis: int, mode: str = "clip", fill_value=None):
+    """x taken at integer `indices` (an array, or a tuple of k arrays of one shape for the k
+    axes from `axis` on): out-of-range indices are clamped (mode="clip") or give fill_value
+    (mode="fill")."""
+    return P.gather_p.bind(x, *_index_operands(indices), axis=axis, mode=mode,
+                           fill_value=fill_value)
+
+
+def _scatter(prim):
+    def scatter(x, indices, updates, axis: int, mode: str = "clip", **params):
+        return prim.bind(x, *_index_operands(indices), updates, axis=axis, mode=mode, **params)
+
+    scatter.__doc__ = (f"x with `updates` combined ({prim.name}) at integer `indices` (as in "
+                       "gather); out-of-range indices are clamped (mode='clip') or their "
+                       "updates dropped (mode='drop').")
+    return scatter
+
+
+# Repeated indices accumulate for add, mul, min and max; for scatter the last update wins.
+scatter_add = _scatter(P.scatter_add_p)
+scatter_mul = _scatter(P.scatter_mul_p)
+scatter_min = _scatter(P.scatter_min_p)
+scatter_max = _scatter(P.scatter_max_p)
+scatter = _scatter(P.scatter_p)
 
 
 def concatenate(xs, dimension: int):

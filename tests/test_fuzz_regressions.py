@@ -205,3 +205,19 @@ def test_reference_spread_sees_rounding_of_intermediates():
     _, seen = reference(program(NP), args, nudged=lambda seed: program(Nudged(NP, seed)))
     assert blind[0] == 0.0
     assert seen[0] > 1e-3
+
+
+def test_unused_small_constant_group_in_a_loop_body_is_skipped():
+    # An unused elementwise group with no inputs (signbit(ones_like(a0)) on a closed-over
+    # shape) inside a scan body took the inline-call path before the "unused" check and
+    # generated `g0k(, 2)`, a SyntaxError in the executable's source.
+    def f(a0):
+        def body(c, x):
+            xnp.signbit(xnp.ones_like(a0))
+            return c + x, x
+        return lax.scan(body, a0[0], a0, reverse=True)
+
+    a0 = np.array([[1.0, -2.0]], np.float32)
+    carry, ys = nb.jit(f)(a0)
+    np.testing.assert_array_equal(carry, a0[0] + a0[0])
+    np.testing.assert_array_equal(ys, a0)

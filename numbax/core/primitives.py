@@ -146,6 +146,7 @@ def _logistic(x):
 
 
 def _int_div(x, y):
+    x, y = np.asarray(x), np.asarray(y)  # grad's primals may be Python floats
     if x.dtype.kind == "f":
         return np.divide(x, y)
     # lax semantics: integer division rounds toward zero (C), not toward -inf (Python).
@@ -194,13 +195,54 @@ logistic_p = elementwise("logistic", _logistic, scalar=ScalarRule(
     "np.exp(-abs({0})) / ({d}(1) + np.exp(-abs({0}))))", cost=10, vecmath="logistic"))
 # cbrt: the worked example of docs/adding-a-primitive.md. d/dx cbrt(x) = 1 / (3 cbrt(x)^2).
 cbrt_p = elementwise(
-    "cbrt", np.cbrt, scalar=ScalarRule("np.cbrt({0})", cost=10),
+    "cbrt", np.cbrt, scalar=ScalarRule("np.cbrt({0})", cost=10, vecmath="cbrt"),
     jvp=(lambda t, x: div_p.bind(t, mul_p.bind(np.asarray(3, trace.get_aval(x).dtype),
                                                integer_pow_p.bind(cbrt_p.bind(x), y=2))),))
 exp2_p = elementwise(
-    "exp2", np.exp2, scalar=ScalarRule("np.exp2({0})", cost=10),
+    "exp2", np.exp2, scalar=ScalarRule("np.exp2({0})", cost=10, vecmath="exp2"),
     jvp=(lambda t, x: mul_p.bind(t, mul_p.bind(exp2_p.bind(x),
                                                np.asarray(np.log(2), trace.get_aval(x).dtype))),))
+
+
+def _k(value, x):
+    """value as a 0-d constant of x's dtype (for JVP formulas)."""
+    return np.asarray(value, trace.get_aval(x).dtype)
+
+
+def _one_minus_square(x):
+    return sub_p.bind(_k(1, x), mul_p.bind(x, x))
+
+
+# Inverse trigonometric and hyperbolic functions: JAX's JVP formulas (lax.py), so the same
+# inf/nan come out at the edges of the domain (docs/gradient-conventions.md).
+asin_p = elementwise("asin", np.arcsin, scalar=_transcendental("arcsin", "asin"),
+                     jvp=(lambda t, x: mul_p.bind(t, rsqrt_p.bind(_one_minus_square(x))),))
+acos_p = elementwise("acos", np.arccos, scalar=_transcendental("arccos", "acos"),
+                     jvp=(lambda t, x: neg_p.bind(mul_p.bind(
+                         t, rsqrt_p.bind(_one_minus_square(x)))),))
+atan_p = elementwise("atan", np.arctan, scalar=_transcendental("arctan", "atan"),
+                     jvp=(lambda t, x: div_p.bind(t, add_p.bind(_k(1, x), mul_p.bind(x, x))),))
+sinh_p = elementwise("sinh", np.sinh, scalar=_transcendental("sinh", "sinh"),
+                     jvp=(lambda t, x: mul_p.bind(t, cosh_p.bind(x)),))
+cosh_p = elementwise("cosh", np.cosh, scalar=_transcendental("cosh", "cosh"),
+                     jvp=(lambda t, x: mul_p.bind(t, sinh_p.bind(x)),))
+asinh_p = elementwise("asinh", np.arcsinh, scalar=_transcendental("arcsinh", "asinh"),
+                      jvp=(lambda t, x: mul_p.bind(t, rsqrt_p.bind(
+                          add_p.bind(mul_p.bind(x, x), _k(1, x)))),))
+acosh_p = elementwise("acosh", np.arccosh, scalar=_transcendental("arccosh", "acosh"),
+                      jvp=(lambda t, x: mul_p.bind(t, rsqrt_p.bind(mul_p.bind(
+                          sub_p.bind(x, _k(1, x)), add_p.bind(x, _k(1, x))))),))
+# 1 / ((1 + x)(1 - x)) keeps its accuracy near |x| = 1, where 1 - x * x would round.
+atanh_p = elementwise("atanh", np.arctanh, scalar=_transcendental("arctanh", "atanh"),
+                      jvp=(lambda t, x: div_p.bind(t, mul_p.bind(
+                          add_p.bind(_k(1, x), x), sub_p.bind(_k(1, x), x))),))
+log2_p = elementwise("log2", np.log2, scalar=_transcendental("log2", "log2"),
+                     jvp=(lambda t, x: div_p.bind(t, mul_p.bind(x, _k(np.log(2), x))),))
+log10_p = elementwise("log10", np.log10, scalar=_transcendental("log10", "log10"),
+                      jvp=(lambda t, x: div_p.bind(t, mul_p.bind(x, _k(np.log(10), x))),))
+# Piecewise constant: the derivative is 0 everywhere, including the jumps (as in JAX).
+floor_p = elementwise("floor", np.floor, scalar=ScalarRule("np.floor({0})"), jvp=(None,))
+ceil_p = elementwise("ceil", np.ceil, scalar=ScalarRule("np.ceil({0})"), jvp=(None,))
 
 add_p = elementwise("add", np.add, NUMERIC, scalar=ScalarRule("{0} + {1}"), linear=True)
 sub_p = elementwise("sub", np.subtract, NUMERIC, scalar=ScalarRule("{0} - {1}"), linear=True)
@@ -208,7 +250,7 @@ mul_p = elementwise("mul", np.multiply, NUMERIC, scalar=ScalarRule("{0} * {1}"),
 div_p = elementwise("div", _int_div, NUMERIC, linear=True,
                     scalar=ScalarRule("{0} / {1}", floats_only=True))
 pow_p = elementwise("pow", np.power, NUMERIC, scalar=ScalarRule(
-    "{0} ** {1}", special=_pow_special, cost=10, floats_only=True))
+    "{0} ** {1}", special=_pow_special, cost=10, floats_only=True, vecmath="pow"))
 max_p = elementwise("max", np.maximum, ANY, scalar=ScalarRule(
     "np.maximum({0}, {1})", float_expr="({0} if ({0} > {1}) | ({0} != {0}) else {1})"))
 min_p = elementwise("min", np.minimum, ANY, scalar=ScalarRule(
@@ -220,9 +262,132 @@ gt_p = elementwise("gt", np.greater, ANY, BOOL, scalar=ScalarRule("{0} > {1}"))
 ge_p = elementwise("ge", np.greater_equal, ANY, BOOL, scalar=ScalarRule("{0} >= {1}"))
 eq_p = elementwise("eq", np.equal, ANY, BOOL, scalar=ScalarRule("{0} == {1}"))
 ne_p = elementwise("ne", np.not_equal, ANY, BOOL, scalar=ScalarRule("{0} != {1}"))
-and_p = elementwise("and", np.logical_and, "b", scalar=ScalarRule("{0} and {1}"))
-or_p = elementwise("or", np.logical_or, "b", scalar=ScalarRule("{0} or {1}"))
-not_p = elementwise("not", np.logical_not, "b", scalar=ScalarRule("not {0}"))
+INTEGRAL = "biu"
+
+
+def _on_bools(template: str) -> Callable:
+    """A ScalarRule special writing template for bool outputs (logical operations), None
+    (the bitwise expr) for integers."""
+    return lambda eqn, ops, d: (template.format(*ops) if eqn.outputs[0].aval.dtype == BOOL
+                                else None)
+
+
+# lax's bitwise operations: logical on bools, bitwise on integers.
+and_p = elementwise("and", np.bitwise_and, INTEGRAL,
+                    scalar=ScalarRule("{0} & {1}", special=_on_bools("({0} and {1})")))
+or_p = elementwise("or", np.bitwise_or, INTEGRAL,
+                   scalar=ScalarRule("{0} | {1}", special=_on_bools("({0} or {1})")))
+xor_p = elementwise("xor", np.bitwise_xor, INTEGRAL,
+                    scalar=ScalarRule("{0} ^ {1}", special=_on_bools("({0} != {1})")),
+                    jvp=(None, None))
+not_p = elementwise("not", np.invert, INTEGRAL,
+                    scalar=ScalarRule("~{0}", special=_on_bools("(not {0})")))
+
+
+def _shift(kind: str) -> Callable:
+    """NumPy's (and XLA's) shifts: a shift by a negative amount or by the bit width or more
+    gives 0, or -1 for an arithmetic right shift of a negative number."""
+    def shift(x, y):
+        with np.errstate(all="ignore"):
+            if kind == "left":
+                return np.left_shift(x, y)
+            if kind == "arithmetic" or x.dtype.kind == "u":
+                return np.right_shift(x, y)
+            unsigned = np.dtype(f"u{x.dtype.itemsize}")
+            return np.right_shift(x.astype(unsigned), y.astype(unsigned)).astype(x.dtype)
+    return shift
+
+
+def _shift_special(kind: str) -> Callable:
+    def special(eqn, ops, d):
+        dtype = eqn.outputs[0].aval.dtype
+        bits = dtype.itemsize * 8
+        x, y = ops
+        in_range = f"({y} >= 0 and {y} < {bits})"
+        if kind == "left":
+            return f"({d}({x} << {y}) if {in_range} else {d}(0))"
+        if kind == "arithmetic" or dtype.kind == "u":
+            return f"({d}({x} >> {y}) if {in_range} else {d}(-1 if {x} < 0 else 0))"
+        u = f"np.uint{bits}"
+        return f"({d}({u}({x}) >> {u}({y})) if {in_range} else {d}(0))"
+    return special
+
+
+# expr only names the operands (the special always answers).
+shift_left_p = elementwise("shift_left", _shift("left"), "iu", scalar=ScalarRule(
+    "{0} << {1}", special=_shift_special("left")), jvp=(None, None))
+shift_right_arithmetic_p = elementwise(
+    "shift_right_arithmetic", _shift("arithmetic"), "iu",
+    scalar=ScalarRule("{0} >> {1}", special=_shift_special("arithmetic")), jvp=(None, None))
+shift_right_logical_p = elementwise(
+    "shift_right_logical", _shift("logical"), "iu",
+    scalar=ScalarRule("{0} >> {1}", special=_shift_special("logical")), jvp=(None, None))
+
+
+def _popcount_special(eqn, ops, d):
+    # The SWAR bit count on uint64 (Numba has no popcount); every constant is a uint64, as
+    # mixing uint64 with int64 would make Numba compute in float64.
+    bits = eqn.inputs[0].aval.dtype.itemsize * 8
+    u = lambda c: f"np.uint64({c:#x})"  # noqa: E731
+    v = f"(np.uint64({ops[0]}) & {u((1 << bits) - 1)})"
+    v = f"({v} - (({v} >> {u(1)}) & {u(0x5555555555555555)}))"
+    v = f"(({v} & {u(0x3333333333333333)}) + (({v} >> {u(2)}) & {u(0x3333333333333333)}))"
+    v = f"(({v} + ({v} >> {u(4)})) & {u(0x0F0F0F0F0F0F0F0F)})"
+    return f"{d}(({v} * {u(0x0101010101010101)}) >> {u(56)})"
+
+
+# population_count counts the two's-complement bits and keeps the operand's dtype, as lax's
+# does (numpy.bitwise_count counts |x| and gives uint8: numbax.numpy does that on top).
+population_count_p = elementwise(
+    "population_count",
+    lambda x: np.bitwise_count(x.astype(f"u{x.dtype.itemsize}")).astype(x.dtype), "iu",
+    scalar=ScalarRule("{0}", special=_popcount_special, cost=4), jvp=(None,))
+
+
+def _fmod(x, y):
+    # Integer remainder by zero is 0, as in NumPy (XLA gives x): no error path in kernels.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.fmod(x, y)
+
+
+def _rem_dy(t, x, y):
+    # JAX's rule: d/dy fmod(x, y) = -trunc(x / y), written sign(q) * floor(|q|).
+    q = div_p.bind(x, y)
+    return neg_p.bind(mul_p.bind(t, mul_p.bind(sign_p.bind(q), floor_p.bind(abs_p.bind(q)))))
+
+
+# rem is C's fmod: the result takes the dividend's sign (lax.rem).
+rem_p = elementwise("rem", _fmod, NUMERIC,
+                    scalar=ScalarRule("np.fmod({0}, {1})", floats_only=True, cost=10),
+                    jvp=(lambda t, x, y: t, _rem_dy))
+
+def _copysign_dx(t, x, y):
+    # +t where x and y share a sign bit, -t where not (JAX's select on signbit).
+    one = np.ones((), trace.get_aval(x).dtype)
+    return mul_p.bind(t, mul_p.bind(copysign_p.bind(one, x), copysign_p.bind(one, y)))
+
+
+# copysign reads the sign bit (of -0.0 and of nans too), which no comparison can.
+copysign_p = elementwise("copysign", np.copysign, scalar=ScalarRule("np.copysign({0}, {1})"),
+                         jvp=(_copysign_dx, None))
+# nextafter(x, y) is x moved by one ulp: slope 1 in x, 0 in y (JAX declares no derivative).
+nextafter_p = elementwise("nextafter", np.nextafter,
+                          scalar=ScalarRule("np.nextafter({0}, {1})", cost=2),
+                          jvp=(lambda t, x, y: t, None))
+
+
+def _atan2_jvp(numerator: bool) -> Callable:
+    # d atan2(x, y) = (y dx - x dy) / (x^2 + y^2), JAX's formula.
+    def jvp(t, x, y):
+        scale = div_p.bind(y if numerator else neg_p.bind(x),
+                           add_p.bind(mul_p.bind(x, x), mul_p.bind(y, y)))
+        return mul_p.bind(t, scale)
+    return jvp
+
+
+atan2_p = elementwise("atan2", np.arctan2, scalar=ScalarRule("np.arctan2({0}, {1})", cost=10,
+                                                             vecmath="atan2"),
+                      jvp=(_atan2_jvp(True), _atan2_jvp(False)))
 
 
 def _integer_pow_aval(x, *, y: int):
@@ -365,6 +530,27 @@ def _cumsum(x, *, axis, reverse):
 cumsum_p = _define("cumsum", _cumsum_aval, _cumsum, linear=True)
 
 
+def _sort_aval(*xs, dimension, is_stable, num_keys):
+    if not 1 <= num_keys <= len(xs) or any(x.shape != xs[0].shape for x in xs):
+        raise TypeError(f"sort needs at least num_keys={num_keys} operands of one shape, got "
+                        f"{', '.join(x.str_short() for x in xs)}")
+    _check_axes("sort", xs[0], (dimension,))
+    return list(xs)
+
+
+def _sort(*xs, dimension, is_stable, num_keys):
+    # NumPy's orders put nan last, as lax.sort does; lexsort takes its primary key last.
+    keys = [np.moveaxis(k, dimension, -1) for k in xs[:num_keys]]
+    perm = (np.argsort(keys[0], axis=-1, kind="stable") if num_keys == 1
+            else np.lexsort(keys[::-1], axis=-1))
+    perm = np.moveaxis(perm, -1, dimension)
+    return [np.take_along_axis(x, perm, axis=dimension) for x in xs]
+
+
+# lax.sort: every operand permuted by the lexicographic order of the first num_keys.
+sort_p = _define("sort", _sort_aval, _sort, multiple_results=True)
+
+
 def arg_reduction(name: str, fn: Callable) -> Primitive:
     def abstract_eval(x, *, axis, index_dtype):
         _check_axes(name, x, (axis,))
@@ -494,35 +680,121 @@ def _pad(x, padding_value, *, padding_config):
 pad_p = _define("pad", _pad_aval, _pad, linear=True)
 
 
-def _gather_aval(x, idx, *, axis):
-    _check_axes("gather", x, (axis,))
-    if idx.dtype.kind not in "iu":
-        raise TypeError(f"gather needs integer indices, got {idx.str_short()}")
-    return [x.update(shape=x.shape[:axis] + idx.shape + x.shape[axis + 1:])]
-
-
-# Out-of-range indices are clamped, as in JAX: there is no error path inside compiled code.
-gather_p = _define("gather", _gather_aval,
-                   lambda x, idx, *, axis: [np.take(x, idx, axis=axis, mode="clip")], linear=True)
-
-
-def _scatter_add_aval(x, idx, updates, *, axis):
-    expected = _gather_aval(x, idx, axis=axis)[0]
-    if updates != expected:
-        raise TypeError(f"scatter_add needs updates {expected.str_short()}, got "
-                        f"{updates.str_short()}")
+def _rev_aval(x, *, dimensions):
+    _check_axes("rev", x, dimensions)
     return [x]
 
 
-def _scatter_add(x, idx, updates, *, axis):
-    out = np.array(x, copy=True)
-    idx = np.clip(idx, 0, x.shape[axis] - 1)
-    moved = np.moveaxis(updates, tuple(range(axis, axis + idx.ndim)), tuple(range(idx.ndim)))
-    np.add.at(np.moveaxis(out, axis, 0), idx, moved)
-    return [out]
+# rev reverses the order of elements along `dimensions` (lax.rev): flips without a gather.
+rev_p = _define("rev", _rev_aval,
+                lambda x, *, dimensions: [np.flip(x, tuple(dimensions))], linear=True)
 
 
-scatter_add_p = _define("scatter_add", _scatter_add_aval, _scatter_add, linear=True)
+# Gather and scatter: k integer index operands of one shape S address the k consecutive axes
+# axis..axis+k-1 of x; the result (and the updates) have shape x.shape[:axis] + S +
+# x.shape[axis+k:]. numbax.numpy reduces NumPy's advanced indexing to this by first moving
+# the indexed axes together. Out-of-range indices (there is no error path in compiled code):
+# mode "clip" clamps them; "fill" (gather) gives fill_value where any index of a position is
+# out of range; "drop" (scatter) skips those updates.
+
+
+def _indexed_shape(name: str, x, idxs, axis: int) -> tuple[int, ...]:
+    if not idxs or not 0 <= axis <= x.ndim - len(idxs):
+        raise ValueError(f"{name}: {len(idxs)} index arrays from axis {axis} do not fit an "
+                         f"array of shape {x.shape}")
+    for i in idxs:
+        if i.dtype.kind not in "iu":
+            raise TypeError(f"{name} needs integer indices, got {i.str_short()}")
+    if len({i.shape for i in idxs}) != 1:
+        raise ValueError(f"{name} needs index arrays of one shape, got "
+                         f"{', '.join(i.str_short() for i in idxs)}")
+    return x.shape[:axis] + idxs[0].shape + x.shape[axis + len(idxs):]
+
+
+def _check_mode(name: str, mode: str, modes: tuple[str, ...]) -> None:
+    if mode not in modes:
+        raise ValueError(f"{name}: mode must be one of {modes}, got {mode!r}")
+
+
+def _gather_aval(x, *idxs, axis, mode="clip", fill_value=None):
+    _check_mode("gather", mode, ("clip", "fill"))
+    return [x.update(shape=_indexed_shape("gather", x, idxs, axis))]
+
+
+def _in_range(x, idxs, axis: int):
+    """(where every index of a position is in range, the indices clamped into range)."""
+    ok = np.ones(np.shape(idxs[0]), bool)
+    safe = []
+    for k, i in enumerate(idxs):
+        n = x.shape[axis + k]
+        ok &= (i >= 0) & (i < n)
+        safe.append(np.clip(i, 0, max(n - 1, 0)))
+    return ok, tuple(safe)
+
+
+def _gather(x, *idxs, axis, mode="clip", fill_value=None):
+    ok, safe = _in_range(x, idxs, axis)
+    shape = x.shape[:axis] + ok.shape + x.shape[axis + len(idxs):]
+    if ok.size and 0 in x.shape[axis:axis + len(idxs)]:  # nothing to take from
+        return [np.full(shape, fill_value if mode == "fill" else 0, x.dtype)]
+    out = x[(slice(None),) * axis + safe]
+    if mode == "fill" and not ok.all():
+        mask = ok.reshape((1,) * axis + ok.shape + (1,) * (len(shape) - axis - ok.ndim))
+        out = np.where(mask, out, np.asarray(fill_value).astype(x.dtype))
+    return [np.asarray(out)]
+
+
+gather_p = _define("gather", _gather_aval, _gather, linear=True)
+
+
+def _scatter_last_wins(out, index, updates, axis: int) -> None:
+    """out[index] = updates where, for a repeated index, the last update wins (NumPy leaves
+    the order unspecified; the JVP of scatter relies on this one)."""
+    idxs = index[axis:]
+    m = len(idxs[0])
+    if not m:
+        return
+    target = np.ravel_multi_index(idxs, out.shape[axis:axis + len(idxs)])
+    _, first_from_end = np.unique(target[::-1], return_index=True)
+    keep = m - 1 - first_from_end
+    out[index[:axis] + tuple(i[keep] for i in idxs)] = np.take(updates, keep, axis=axis)
+
+
+def _scatter(name: str, combine: Callable, linear: bool = False) -> Primitive:
+    """A scatter primitive: operands x, k index arrays, updates; combine(out, index, updates,
+    axis) applies the flattened updates in place."""
+    def abstract_eval(x, *ops, axis, mode="clip", unique_indices=False):
+        *idxs, updates = ops
+        _check_mode(name, mode, ("clip", "drop"))
+        expected = x.update(shape=_indexed_shape(name, x, idxs, axis))
+        if updates != expected:
+            raise TypeError(f"{name} needs updates {expected.str_short()}, got "
+                            f"{updates.str_short()}")
+        return [x]
+
+    def impl(x, *ops, axis, mode="clip", unique_indices=False):
+        *idxs, updates = ops
+        out = np.array(x, copy=True)
+        ok, safe = _in_range(x, idxs, axis)
+        if 0 in x.shape[axis:axis + len(idxs)]:
+            return [out]
+        # One flat list of positions: updates become pre + (m,) + post.
+        ok, safe = ok.ravel(), tuple(i.ravel() for i in safe)
+        updates = np.reshape(updates, x.shape[:axis] + (ok.size,) + x.shape[axis + len(idxs):])
+        if mode == "drop" and not ok.all():
+            safe = tuple(i[ok] for i in safe)
+            updates = np.compress(ok, updates, axis=axis)
+        combine(out, (slice(None),) * axis + safe, updates, axis)
+        return [out]
+
+    return _define(name, abstract_eval, impl, linear=linear)
+
+
+scatter_add_p = _scatter("scatter_add", lambda out, i, u, axis: np.add.at(out, i, u), linear=True)
+scatter_mul_p = _scatter("scatter_mul", lambda out, i, u, axis: np.multiply.at(out, i, u))
+scatter_min_p = _scatter("scatter_min", lambda out, i, u, axis: np.minimum.at(out, i, u))
+scatter_max_p = _scatter("scatter_max", lambda out, i, u, axis: np.maximum.at(out, i, u))
+scatter_p = _scatter("scatter", _scatter_last_wins)
 
 
 def _concatenate_aval(*xs, dimension):

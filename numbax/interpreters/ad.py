@@ -325,7 +325,7 @@ def _convert_jvp(primals, tangents, *, new_dtype):
 jvp_rules[P.convert_element_type_p] = _convert_jvp
 
 for _p in (P.reduce_sum_p, P.broadcast_in_dim_p, P.reshape_p, P.transpose_p, P.squeeze_p,
-           P.expand_dims_p, P.slice_p, P.pad_p, P.concatenate_p, P.cumsum_p):
+           P.expand_dims_p, P.slice_p, P.pad_p, P.concatenate_p, P.cumsum_p, P.rev_p):
     deflinear(_p)
 
 
@@ -403,28 +403,28 @@ def _reduce_prod_jvp(primals, tangents, *, axes):
 jvp_rules[P.reduce_prod_p] = _reduce_prod_jvp
 
 
-def _gather_jvp(primals, tangents, *, axis):
-    x, idx = primals
-    out = P.gather_p.bind(x, idx, axis=axis)
-    if type(tangents[0]) is Zero:
-        return [out], [Zero(get_aval(out))]
-    return [out], [P.gather_p.bind(tangents[0], idx, axis=axis)]
+# gather and the scatters: their rules are in gather_rules.py.
 
 
-jvp_rules[P.gather_p] = _gather_jvp
+def _take_along(x, idx, dim: int):
+    """x[..., idx, ...] per position along dim (take_along_axis) as one linear gather: every
+    axis is indexed, by idx along dim and by its own position elsewhere."""
+    shape, dtype = get_aval(x).shape, get_aval(idx).dtype
+    idxs = [idx if d == dim else P.iota_p.bind(dtype=dtype, shape=shape, dimension=d)
+            for d in range(len(shape))]
+    return P.gather_p.bind(x, *idxs, axis=0, mode="clip", fill_value=None)
 
 
-def _scatter_add_jvp(primals, tangents, *, axis):
-    x, idx, upd = primals
-    out = P.scatter_add_p.bind(x, idx, upd, axis=axis)
-    tx, _, tu = tangents
-    if type(tx) is Zero and type(tu) is Zero:
-        return [out], [Zero(get_aval(out))]
-    return [out], [P.scatter_add_p.bind(instantiate(tx, get_aval(x)), idx,
-                                        instantiate(tu, get_aval(upd)), axis=axis)]
+def _sort_jvp(primals, tangents, *, dimension, is_stable, num_keys):
+    # Tangents follow their primals: an iota sorted along with them gives the permutation.
+    iota = P.iota_p.bind(dtype=np.dtype(np.int64), shape=get_aval(primals[0]).shape,
+                         dimension=dimension)
+    *outs, perm = P.sort_p.bind_list(*primals, iota, dimension=dimension, is_stable=is_stable,
+                                     num_keys=num_keys)
+    return outs, [t if type(t) is Zero else _take_along(t, perm, dimension) for t in tangents]
 
 
-jvp_rules[P.scatter_add_p] = _scatter_add_jvp
+jvp_rules[P.sort_p] = _sort_jvp
 
 defjvp(P.dot_general_p,
        lambda t, x, y, *, dimension_numbers: P.dot_general_p.bind(
@@ -624,6 +624,9 @@ def _slice_transpose(cts, x, *, start_indices, limit_indices, strides):
 
 
 transpose_rules[P.slice_p] = _slice_transpose
+# Reversing is a permutation that is its own inverse.
+transpose_rules[P.rev_p] = lambda cts, x, *, dimensions: [
+    P.rev_p.bind(cts[0], dimensions=dimensions)]
 
 
 def _pad_transpose(cts, x, padding_value, *, padding_config):
@@ -662,21 +665,6 @@ def _concatenate_transpose(cts, *xs, dimension):
 
 transpose_rules[P.concatenate_p] = _concatenate_transpose
 
-
-def _gather_transpose(cts, x, idx, *, axis):
-    return [P.scatter_add_p.bind(zeros(x.aval), idx, cts[0], axis=axis), None]
-
-
-transpose_rules[P.gather_p] = _gather_transpose
-
-
-def _scatter_add_transpose(cts, x, idx, upd, *, axis):
-    (ct,) = cts
-    return [ct if is_undefined(x) else None, None,
-            P.gather_p.bind(ct, idx, axis=axis) if is_undefined(upd) else None]
-
-
-transpose_rules[P.scatter_add_p] = _scatter_add_transpose
 
 
 def _dot_transpose_operand(ct, other, my_ndim, my_contract, other_contract, my_batch,

@@ -195,6 +195,9 @@ _arg_reduction_rule(P.argmax_p)
 _arg_reduction_rule(P.argmin_p)
 batching_rules[P.cumsum_p] = lambda n, vals, bdims, *, axis, reverse: (
     [P.cumsum_p.bind(at_front(n, vals, bdims)[0], axis=axis + 1, reverse=reverse)], [0])
+batching_rules[P.sort_p] = lambda n, vals, bdims, *, dimension, is_stable, num_keys: (
+    P.sort_p.bind_list(*at_front(n, vals, bdims), dimension=dimension + 1,
+                       is_stable=is_stable, num_keys=num_keys), [0] * len(vals))
 
 
 def _broadcast_in_dim_rule(axis_size, vals, bdims, *, shape, broadcast_dimensions):
@@ -222,6 +225,8 @@ def _slice_rule(axis_size, vals, bdims, *, start_indices, limit_indices, strides
 
 
 batching_rules[P.slice_p] = _slice_rule
+batching_rules[P.rev_p] = lambda n, vals, bdims, *, dimensions: (
+    [P.rev_p.bind(at_front(n, vals, bdims)[0], dimensions=_shift(dimensions))], [0])
 
 
 def _pad_rule(axis_size, vals, bdims, *, padding_config):
@@ -242,65 +247,7 @@ def _concatenate_rule(axis_size, vals, bdims, *, dimension):
 batching_rules[P.concatenate_p] = _concatenate_rule
 
 
-def _flat_batch_index(idx, n: int, axis_size: int):
-    """Offsets idx (batched at 0) into a (batch * n)-long flattened axis, clamping first."""
-    aval = get_aval(idx)
-    idx = P.max_p.bind(P.min_p.bind(idx, P.full_p.bind(shape=(), fill_value=n - 1, dtype=aval.dtype)),
-                       P.full_p.bind(shape=(), fill_value=0, dtype=aval.dtype))
-    offsets = P.mul_p.bind(P.iota_p.bind(dtype=aval.dtype, shape=aval.shape, dimension=0),
-                           P.full_p.bind(shape=(), fill_value=n, dtype=aval.dtype))
-    return P.add_p.bind(idx, offsets)
-
-
-def _gather_rule(axis_size, vals, bdims, *, axis):
-    x, idx = vals
-    xb, ib = bdims
-    if ib is None:
-        return [P.gather_p.bind(moveaxis(x, xb, 0, axis_size), idx, axis=axis + 1)], [0]
-    if xb is None:
-        return [P.gather_p.bind(x, moveaxis(idx, ib, 0, axis_size), axis=axis)], [axis]
-    x, idx = moveaxis(x, xb, 0, axis_size), moveaxis(idx, ib, 0, axis_size)
-    shape = get_aval(x).shape
-    n, ndim = shape[axis + 1], len(shape)
-    # (B, pre.., n, post..) -> (B * n, pre.., post..), gathered with per-member offsets.
-    perm = (0, axis + 1) + tuple(i for i in range(1, ndim) if i != axis + 1)
-    flat = P.reshape_p.bind(P.transpose_p.bind(x, permutation=perm),
-                            new_sizes=(axis_size * n,) + tuple(shape[i] for i in perm[2:]))
-    out = P.gather_p.bind(flat, _flat_batch_index(idx, n, axis_size), axis=0)
-    # out: (B, idx.., pre.., post..) -> (B, pre.., idx.., post..)
-    k = get_aval(idx).ndim - 1
-    out_perm = (0,) + tuple(range(1 + k, 1 + k + axis)) + tuple(range(1, 1 + k)) + tuple(
-        range(1 + k + axis, get_aval(out).ndim))
-    return [P.transpose_p.bind(out, permutation=out_perm)], [0]
-
-
-batching_rules[P.gather_p] = _gather_rule
-
-
-def _scatter_add_rule(axis_size, vals, bdims, *, axis):
-    x, idx, upd = vals
-    xb, ib, ub = bdims
-    if ib is None:
-        x, upd = moveaxis(x, xb, 0, axis_size), moveaxis(upd, ub, 0, axis_size)
-        return [P.scatter_add_p.bind(x, idx, upd, axis=axis + 1)], [0]
-    x, idx, upd = at_front(axis_size, vals, bdims)
-    shape = get_aval(x).shape
-    n, ndim, k = shape[axis + 1], len(shape), get_aval(idx).ndim - 1
-    perm = (0, axis + 1) + tuple(i for i in range(1, ndim) if i != axis + 1)
-    rest = tuple(shape[i] for i in perm[2:])
-    flat = P.reshape_p.bind(P.transpose_p.bind(x, permutation=perm), new_sizes=(axis_size * n,) + rest)
-    # upd: (B, pre.., idx.., post..) -> (B, idx.., pre.., post..)
-    upd_ndim = get_aval(upd).ndim
-    upd_perm = (0,) + tuple(range(1 + axis, 1 + axis + k)) + tuple(range(1, 1 + axis)) + tuple(
-        range(1 + axis + k, upd_ndim))
-    upd = P.transpose_p.bind(upd, permutation=upd_perm)
-    out = P.scatter_add_p.bind(flat, _flat_batch_index(idx, n, axis_size), upd, axis=0)
-    out = P.reshape_p.bind(out, new_sizes=(axis_size, n) + rest)
-    inverse = tuple(perm.index(i) for i in range(ndim))
-    return [P.transpose_p.bind(out, permutation=inverse)], [0]
-
-
-batching_rules[P.scatter_add_p] = _scatter_add_rule
+# gather and the scatters: their rules are in gather_rules.py.
 
 
 def _dot_general_rule(axis_size, vals, bdims, *, dimension_numbers):

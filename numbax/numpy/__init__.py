@@ -16,26 +16,65 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import arguments, creation, elementwise, indexing, methods, products, reductions, shapes
+from . import (
+    arguments,
+    assembly,
+    creation,
+    differences,
+    dtypes,
+    elementwise,
+    indexing,
+    methods,
+    polynomial,
+    products,
+    reductions,
+    shapes,
+    sorting,
+    statistics,
+    updates,
+    windows,
+)
+from .assembly import *
 from .creation import *
+from .differences import *
+from .dtypes import *
 from .elementwise import *
 from .indexing import *
+from .polynomial import *
 from .products import *
 from .reductions import *
 from .shapes import *
+from .sorting import *
+from .statistics import *
+from .updates import *
+from .windows import *
 
 ndarray = np.ndarray
 float32, float64, int32, int64, bool_ = np.float32, np.float64, np.int32, np.int64, np.bool_
 float16, int8, int16, uint8, uint32, uint64 = (np.float16, np.int8, np.int16, np.uint8,
                                                np.uint32, np.uint64)
 pi, e, inf, nan, newaxis = np.pi, np.e, np.inf, np.nan, None
-dtype, result_type, finfo, iinfo = np.dtype, np.result_type, np.finfo, np.iinfo
+dtype, finfo, iinfo = np.dtype, np.finfo, np.iinfo
 
 __all__ = [
     # NumPy's types, dtypes and constants
-    "ndarray", "dtype", "result_type", "finfo", "iinfo",
+    "ndarray", "dtype", "finfo", "iinfo",
     "bool_", "int8", "int16", "int32", "int64", "uint8", "uint32", "uint64",
     "float16", "float32", "float64", "pi", "e", "inf", "nan", "newaxis",
-    *creation.__all__, *elementwise.__all__, *indexing.__all__, *products.__all__,
-    *reductions.__all__, *shapes.__all__,
+    *(name for module in (
+        assembly,
+        creation,
+        differences,
+        dtypes,
+        elementwise,
+        indexing,
+        polynomial,
+        products,
+        reductions,
+        shapes,
+        sorting,
+        statistics,
+        updates,
+        windows,
+    ) for name in module.__all__),
 ]

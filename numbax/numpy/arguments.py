@@ -20,26 +20,48 @@ PYTHON_SCALARS = bool | int | float
 
 
 def check_arg(x, fname: str, pos: int):
-    """Check one argument: a Tracer, a NumPy array or scalar, or a Python scalar.
+    """Check one argument: a Tracer, a NumPy array or scalar, a Python scalar, or a (nested)
+    list or tuple of those.
 
-    NumPy scalars come back as 0-d arrays; anything else (lists, strings...) raises TypeError
-    naming fname and the argument's position."""
-    if isinstance(x, Tracer | PYTHON_SCALARS):
+    NumPy scalars come back as 0-d arrays (np.float64 is a float, but not a weak one); lists
+    and tuples are converted as numpy.asarray does (a list of Python floats is float64), or
+    stacked when they hold tracers (beyond JAX, which refuses lists). Anything else (strings,
+    ragged lists...) raises TypeError naming fname and the argument's position.
+
+    >>> check_arg([1.0, 2.0], "add", 0).dtype
+    dtype('float64')
+    """
+    if isinstance(x, Tracer):
         return x
     if isinstance(x, np.ndarray | np.generic):
         check_dtype(x.dtype, f"{fname}: argument {pos}")
         return np.asarray(x)
-    raise TypeError(f"{fname}: argument {pos} is of type {type(x).__name__}; expected an array "
-                    "or a Python scalar (use numbax.numpy.asarray for lists and tuples)")
+    if isinstance(x, PYTHON_SCALARS):
+        return x
+    if isinstance(x, list | tuple):
+        from .creation import asarray  # creation builds on this module
+
+        try:
+            return asarray(x)
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"{fname}: argument {pos} is a {type(x).__name__} that is not an "
+                            f"array-like ({err})") from None
+    raise TypeError(f"{fname}: argument {pos} is of type {type(x).__name__}; expected an array, "
+                    "a Python scalar, or a list or tuple of them")
 
 
 def dtype_of(x) -> np.dtype:
-    """The dtype of a Tracer, an array or a scalar (a Python scalar's default NumPy dtype)."""
+    """The dtype of a Tracer, an array, a list or a scalar (a Python scalar's default NumPy
+    dtype)."""
+    if isinstance(x, list | tuple):
+        x = check_arg(x, "dtype_of", 0)  # a list may hold tracers
     return x.dtype if isinstance(x, Tracer | np.ndarray) else np.asarray(x).dtype
 
 
 def shape_of(x) -> tuple[int, ...]:
-    """The shape of a Tracer or an array; () for scalars."""
+    """The shape of a Tracer, an array or a list; () for scalars."""
+    if isinstance(x, list | tuple):
+        x = check_arg(x, "shape_of", 0)
     return x.shape if isinstance(x, Tracer | np.ndarray) else ()
 
 

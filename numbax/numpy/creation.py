@@ -1,5 +1,6 @@
-"""Array creation and conversion: full, zeros, ones and their *_like forms, arange, linspace,
-eye, identity, asarray, array, astype, and shape, ndim and size.
+"""Array creation and conversion: full, zeros, ones, empty and their *_like forms, arange,
+linspace, logspace, geomspace, eye, identity, asarray, array, copy, astype, and shape, ndim
+and size.
 
 numbax.numpy.shapes builds on asarray, so the few paths here that need shapes' functions
 (traced values only) import them where they run."""
@@ -15,8 +16,9 @@ from ..core.trace import Tracer
 from .arguments import check_static, promote
 
 __all__ = [
-    "arange", "array", "asarray", "astype", "eye", "full", "full_like", "identity", "linspace",
-    "ndim", "ones", "ones_like", "shape", "size", "zeros", "zeros_like",
+    "arange", "array", "asarray", "astype", "copy", "empty", "empty_like", "eye", "full",
+    "fromiter", "full_like", "geomspace", "identity", "linspace", "logspace", "ndim", "ones",
+    "ones_like", "shape", "size", "zeros", "zeros_like",
 ]
 
 
@@ -144,3 +146,85 @@ def ndim(a) -> int:
 
 def size(a) -> int:
     return asarray(a).size
+
+
+def empty(shape, dtype=None):
+    """An array of the given shape; numbax arrays are immutable, so, as in JAX, it holds zeros.
+
+    >>> empty(2).tolist()
+    [0.0, 0.0]
+    """
+    return zeros(shape, dtype)
+
+
+def empty_like(prototype, dtype=None, shape=None):
+    """An array of zeros shaped like prototype (see empty)."""
+    return zeros_like(prototype, dtype, shape)
+
+
+def copy(a, order: str = "K"):
+    """A copy of a (concrete arrays are copied; a traced value is passed on, as values are
+    immutable).
+
+    >>> copy(np.ones(2)).tolist()
+    [1.0, 1.0]
+    """
+    if order not in ("K", "A", "C", "F"):
+        raise ValueError(f"copy: order must be one of 'K', 'A', 'C', 'F', got {order!r}")
+    return array(a, copy=True)
+
+
+def logspace(start, stop, num: int = 50, endpoint: bool = True, base=10.0, dtype=None,
+             axis: int = 0):
+    """num values spaced evenly on a log scale: base ** linspace(start, stop, num).
+
+    >>> logspace(0, 2, 3).tolist()
+    [1.0, 10.0, 100.0]
+    """
+    traced = builtins.any(isinstance(v, Tracer) for v in (start, stop, base))
+    if not traced:
+        return asarray(np.logspace(start, stop, num, endpoint, base, dtype, axis))
+    if axis != 0 or builtins.any(np.ndim(v) for v in (start, stop, base)):
+        raise NotImplementedError("logspace: traced start, stop or base must be scalars, "
+                                  "with axis=0")
+    from .elementwise import power
+
+    out = power(base, linspace(start, stop, num, endpoint))
+    return out if dtype is None else astype(out, dtype)
+
+
+def geomspace(start, stop, num: int = 50, endpoint: bool = True, dtype=None, axis: int = 0):
+    """num values spaced evenly on a log scale from start to stop (a geometric progression).
+
+    >>> geomspace(1, 100, 3).tolist()
+    [1.0, 10.0, 100.0]
+    """
+    if not isinstance(start, Tracer) and not isinstance(stop, Tracer):
+        return asarray(np.geomspace(start, stop, num, endpoint, dtype, axis))
+    if axis != 0 or np.ndim(start) or np.ndim(stop):
+        raise NotImplementedError("geomspace: traced start and stop must be scalars, with axis=0")
+    from . import elementwise as el
+    from .shapes import concatenate, reshape
+
+    start, stop = promote("geomspace", start, stop, inexact=True)
+    num = int(check_static(num, "geomspace", "num"))
+    # The progression of the magnitudes, with start's sign; the end points exactly as given.
+    out = el.sign(start) * el.exp(linspace(el.log(el.abs(start)), el.log(el.abs(stop)), num,
+                                           endpoint))
+    if num > 0:
+        inner = out[1:-1] if endpoint and num > 1 else out[1:]
+        parts = [reshape(start, (1,)), inner] + ([reshape(stop, (1,))] if endpoint and num > 1
+                                                 else [])
+        out = concatenate(parts)
+    return out if dtype is None else astype(out, dtype)
+
+
+def fromiter(iterable, dtype, count: int = -1):
+    """A 1-D array of the values of an iterable of concrete scalars, as numpy.fromiter.
+
+    >>> fromiter(range(3), float).tolist()
+    [0.0, 1.0, 2.0]
+    """
+    if dtype is None:
+        raise TypeError("fromiter: dtype must be given (as in NumPy)")
+    return asarray(np.fromiter(iterable, dtype, count))

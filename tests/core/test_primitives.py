@@ -54,6 +54,18 @@ UNARY = {
     "sqrt": (xnp.sqrt, np.sqrt, (0, 4)),
     "cbrt": (xnp.cbrt, np.cbrt, (-8, 8)),
     "exp2": (xnp.exp2, np.exp2, (-8, 8)),
+    "asin": (xnp.asin, np.arcsin, (-0.9, 0.9)),
+    "acos": (xnp.acos, np.arccos, (-0.9, 0.9)),
+    "atan": (xnp.atan, np.arctan, (-3, 3)),
+    "sinh": (xnp.sinh, np.sinh, (-3, 3)),
+    "cosh": (xnp.cosh, np.cosh, (-3, 3)),
+    "asinh": (xnp.asinh, np.arcsinh, (-3, 3)),
+    "acosh": (xnp.acosh, np.arccosh, (1.1, 4)),
+    "atanh": (xnp.atanh, np.arctanh, (-0.9, 0.9)),
+    "log2": (xnp.log2, np.log2, (0.1, 4)),
+    "log10": (xnp.log10, np.log10, (0.1, 4)),
+    "floor": (xnp.floor, np.floor, (-3, 3)),
+    "ceil": (xnp.ceil, np.ceil, (-3, 3)),
     "rsqrt": (lax.rsqrt, lambda x: 1 / np.sqrt(x), (0.1, 4)),
     "logistic": (lax.logistic, lambda x: 1 / (1 + np.exp(-x)), (-5, 5)),
     "integer_pow": (lambda x: xnp.power(x, 3), lambda x: x ** 3, (-2, 2)),
@@ -87,6 +99,10 @@ BINARY = {
     "ne": (xnp.not_equal, np.not_equal),
     "and": (xnp.logical_and, np.logical_and),
     "or": (xnp.logical_or, np.logical_or),
+    "xor": (lambda x, y: xnp.bitwise_xor(x != 0, y != 0), np.logical_xor),
+    "atan2": (xnp.arctan2, np.arctan2),
+    "nextafter": (xnp.nextafter, np.nextafter),
+    "copysign": (xnp.copysign, np.copysign),
 }
 
 
@@ -108,6 +124,35 @@ for _name, (_fn, _ref) in BINARY.items():
 @case("not")
 def _(rng, dtype):
     return xnp.logical_not, (small_ints(rng, random_shape(rng), dtype),), np.logical_not
+
+
+@case("rem")
+def _(rng, dtype):
+    shape = random_shape(rng)
+    return lax.rem, (uniform(rng, shape, dtype, -5, 5), uniform(rng, shape, dtype, 0.5, 2)), np.fmod
+
+
+def _integer_case(name, fn, reference, shift=False):
+    # Integer-only primitives: the float dtype picks the integer width (float32: int32).
+    @case(name)
+    def _(rng, dtype):
+        itype = np.int32 if dtype == np.float32 else np.int64
+        shape = random_shape(rng)
+        x = np.asarray(rng.integers(-1000, 1000, size=shape), itype)
+        if not shift:
+            return fn, (x,), reference
+        y = np.asarray(rng.integers(0, np.dtype(itype).itemsize * 8, size=shape), itype)
+        return fn, (x, y), reference
+
+
+_integer_case("shift_left", lax.shift_left, np.left_shift, shift=True)
+_integer_case("shift_right_arithmetic", lax.shift_right_arithmetic, np.right_shift, shift=True)
+_integer_case("shift_right_logical", lax.shift_right_logical,
+              lambda x, y: np.right_shift(x.astype(f"u{x.dtype.itemsize}"),
+                                          y.astype(f"u{x.dtype.itemsize}")).astype(x.dtype),
+              shift=True)
+_integer_case("population_count", lax.population_count,
+              lambda x: np.bitwise_count(x.astype(f"u{x.dtype.itemsize}")).astype(x.dtype))
 
 
 @case("select")
@@ -144,6 +189,22 @@ def _(rng, dtype):
     axis = int(rng.integers(-len(shape), len(shape)))
     return (lambda x: xnp.cumsum(x, axis)), (small_ints(rng, shape, dtype),), (
         lambda x: np.cumsum(x, axis))
+
+
+@case("sort")
+def _(rng, dtype):
+    shape = random_shape(rng, min_ndim=1)
+    axis = int(rng.integers(len(shape)))
+    return (lambda x: lax.sort(x, axis)), (uniform(rng, shape, dtype),), (
+        lambda x: np.sort(x, axis, kind="stable"))
+
+
+@case("rev")
+def _(rng, dtype):
+    shape = random_shape(rng, min_ndim=1)
+    axis = int(rng.integers(len(shape)))
+    return (lambda x: lax.rev(x, (axis,))), (uniform(rng, shape, dtype),), (
+        lambda x: np.flip(x, axis))
 
 
 @case("round")
@@ -250,6 +311,32 @@ def _(rng, dtype):
     updates = uniform(rng, x.shape[:axis] + idx.shape + x.shape[axis + 1:], dtype)
     return ((lambda x, i, u: lax.scatter_add(x, i, u, axis)), (x, idx, updates),
             lambda x, i, u: _scatter_add_reference(x, i, u, axis))
+
+
+def _scatter_case(name, scatter, ufunc):
+    # Two index arrays on axes 1 and 2, one pair out of range (dropped).
+    @case(name)
+    def _(rng, dtype):
+        x = uniform(rng, (2, 3, 4), dtype)
+        i, j = np.array([0, 2, 2, 5]), np.array([1, 3, 3, 0])
+        updates = uniform(rng, (2, 4), dtype)
+        return ((lambda x, i, j, u: scatter(x, (i, j), u, 1, "drop")), (x, i, j, updates),
+                lambda x, i, j, u: _scatter_reference(x, i, j, u, ufunc))
+
+
+def _scatter_reference(x, i, j, u, ufunc):
+    """One update at a time, in order (for set the last one wins); out of range: dropped."""
+    out = x.copy()
+    for k in range(len(i)):
+        if i[k] < x.shape[1] and j[k] < x.shape[2]:
+            pos = (slice(None), i[k], j[k])
+            out[pos] = u[:, k] if ufunc is None else ufunc(out[pos], u[:, k])
+    return out
+
+
+for _name, _ufunc in [("scatter", None), ("scatter_mul", np.multiply),
+                      ("scatter_min", np.minimum), ("scatter_max", np.maximum)]:
+    _scatter_case(_name, getattr(lax, _name), _ufunc)
 
 
 @case("concatenate")

@@ -435,6 +435,22 @@ _IDX = np.array([[2, 0], [2, 1]])
 LAX_CASES = {
     "cbrt": (lambda x: lax.cbrt(lax.add(x, np.float64(3.0))), [(3,)]),
     "exp2": (lax.exp2, [(3,)]),
+    # inverse trigonometric and hyperbolic: arguments squashed into their domains
+    "asin": (lambda x: lax.asin(lax.tanh(x)), [(3,)]),
+    "acos": (lambda x: lax.acos(lax.tanh(x)), [(3,)]),
+    "atan": (lax.atan, [(3,)]),
+    "atan2": (lax.atan2, [(3,), (3,)]),
+    "sinh": (lax.sinh, [(3,)]),
+    "cosh": (lax.cosh, [(3,)]),
+    "asinh": (lax.asinh, [(3,)]),
+    "acosh": (lambda x: lax.acosh(lax.add(lax.mul(x, x), np.float64(1.5))), [(3,)]),
+    "atanh": (lambda x: lax.atanh(lax.tanh(x)), [(3,)]),
+    "log2": (lambda x: lax.log2(lax.exp(x)), [(3,)]),
+    "log10": (lambda x: lax.log10(lax.exp(x)), [(3,)]),
+    "rem": (lambda x, y: lax.rem(x, lax.add(lax.mul(y, y), np.float64(0.5))), [(3,), (3,)]),
+    "nextafter": (lambda x, y: lax.nextafter(x, y), [(3,), (3,)]),
+    "copysign": (lambda x, y: lax.copysign(x, lax.add(lax.mul(y, y), np.float64(0.5))),
+                 [(3,), (3,)]),
     "neg": (lax.neg, [(2, 3)]),
     "abs": (lambda x: lax.abs(lax.add(x, np.asarray(0.1))), [(4,)]),
     "exp": (lax.exp, [(2, 3)]),
@@ -464,6 +480,8 @@ LAX_CASES = {
     "reduce_max": (lambda x: lax.reduce_max(x, (0,)), [(3, 2)]),
     "reduce_min": (lambda x: lax.reduce_min(x, (0, 1)), [(3, 2)]),
     "cumsum": (lambda x: lax.cumsum(x, 1, reverse=True), [(2, 3)]),
+    "sort": (lambda x: lax.sort(x, 1), [(2, 3)]),
+    "rev": (lambda x: lax.rev(x, (0, 1)), [(2, 3)]),
     "broadcast_in_dim": (lambda x: lax.broadcast_in_dim(x, (2, 3, 4), (1, 2)), [(3, 1)]),
     "reshape": (lambda x: lax.reshape(x, (3, 2)), [(2, 3)]),
     "transpose": (lambda x: lax.transpose(x, (1, 2, 0)), [(2, 3, 2)]),
@@ -473,6 +491,14 @@ LAX_CASES = {
     "pad": (lambda x, v: lax.pad(x, lax.reshape(v, ()), ((1, 2, 1), (0, 1, 0))), [(3, 2), (1,)]),
     "gather": (lambda x: lax.gather(x, _IDX, 1), [(2, 3)]),
     "scatter_add": (lambda x, u: lax.scatter_add(x, _IDX, u, 0), [(3, 2), (2, 2, 2)]),
+    # (2, 0) repeats: for scatter the last write wins
+    "scatter": (lambda x, u: lax.scatter(x, (_IDX, _IDX[::-1] % 2), u, 0, "drop"),
+                [(3, 2), (2, 2)]),
+    "scatter_min": (lambda x, u: lax.scatter_min(x, (_IDX, _IDX[::-1] % 2), u, 0),
+                    [(3, 2), (2, 2)]),
+    "scatter_max": (lambda x, u: lax.scatter_max(x, _IDX, u, 0), [(3, 2), (2, 2, 2)]),
+    "scatter_mul": (lambda x, u: lax.scatter_mul(x, (_IDX[0], _IDX[1] % 2), u, 0),
+                    [(3, 2), (2,)]),
     "concatenate": (lambda x, y: lax.concatenate([x, y, x], 1), [(2, 1), (2, 3)]),
     "dot_general": (lambda x, y: lax.dot_general(x, y, (((0, 3), (2, 1)), ((1,), (0,)))),
                     [(3, 2, 4, 2), (2, 2, 3, 5)]),
@@ -480,7 +506,9 @@ LAX_CASES = {
 
 # Primitives whose derivative is zero or that take no differentiable operand.
 ZERO_DERIVATIVE = {"sign", "lt", "le", "gt", "ge", "eq", "ne", "and", "or", "not", "argmax",
-                   "argmin", "iota", "full", "stop_gradient", "round"}
+                   "argmin", "iota", "full", "stop_gradient", "round", "floor", "ceil", "xor",
+                   "shift_left", "shift_right_logical", "shift_right_arithmetic",
+                   "population_count"}
 
 
 def test_every_core_primitive_with_a_jvp_rule_has_a_derivative_check():

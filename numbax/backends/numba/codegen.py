@@ -25,7 +25,12 @@ def scalar_expression(eqn, operands: list[str], fast_math: bool) -> str:
     rule = eqn.primitive.scalar
     out_dtype = eqn.outputs[0].aval.dtype
     if fast_math and rule.vecmath is not None and out_dtype.kind == "f":
-        return f"vm.{vecmath_names[rule.vecmath][out_dtype == np.float64]}({operands[0]})"
+        # A rule's special form comes first: pow's literal x ** 0.5 is NumPy's sqrt.
+        special = rule.special(eqn, operands, np_type(out_dtype)) if rule.special else None
+        if special is None:
+            name = vecmath_names[rule.vecmath][out_dtype == np.float64]
+            return f"vm.{name}({', '.join(operands)})"
+        return special
     return rule.source(eqn, operands)
 
 

@@ -244,6 +244,8 @@ class Executable:
             # A kernel for a handful of scalars costs a compile and saves nothing.
             if isinstance(item, FusionGroup) and item.worth_a_kernel and np.prod(
                     item.shape, dtype=np.int64) > 1:
+                if not item.outputs:
+                    continue  # nothing it computes is used
                 plan = plan_kernel(item, config.fast_math)
                 runner = GroupRunner(item, plan, get_kernel(plan.source))
                 self.runners.append(runner)
@@ -254,8 +256,6 @@ class Executable:
                     lines += self._inline_call(runner, key, [s.var for s in plan.inputs], name,
                                                namespace)
                     continue
-                if not item.outputs:
-                    continue  # nothing it computes is used
                 namespace[key] = runner
                 outs = ", ".join(name(v) for v in item.outputs)
                 lines.append(f"{outs}{',' if len(item.outputs) == 1 else ''} = {key}({ins})")

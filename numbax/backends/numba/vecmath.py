@@ -10,6 +10,8 @@ denormal inputs and results, overflow) are handled as NumPy does.
 """
 from __future__ import annotations
 
+from decimal import Context, Decimal
+
 import numba
 import numpy as np
 from numba import types
@@ -19,6 +21,9 @@ from numba.extending import intrinsic
 # LLVM still inlines it into the kernel loop and vectorises. Numba-level inlining gave the
 # same machine code but made every kernel compile take 0.5 s instead of 0.15 s.
 _JIT = dict(error_model="numpy", nogil=True, cache=True)
+# Functions too large for LLVM's inliner (a call left in the loop stops its vectorisation) are
+# inlined by Numba into their callers instead.
+_INLINE = dict(_JIT, inline="always")
 
 
 def _bitcast(src, dst):
@@ -40,6 +45,10 @@ LN2_HI = 6.93147180369123816490e-01
 LN2_LO = 1.90821492927058770002e-10
 # Adding and subtracting 1.5 * 2**52 rounds to the nearest integer without a libm call.
 _ROUND = 6755399441055744.0
+# The nan of an invalid operation on this CPU (sign bit set on x86), as libm returns for
+# arguments outside the domain.
+with np.errstate(invalid="ignore"):
+    _INVALID = float(np.divide(0.0, 0.0))
 
 
 @numba.njit(**_JIT)
@@ -52,17 +61,27 @@ def _scale(y, k):
 
 
 @numba.njit(**_JIT)
-def exp64(x):
-    k = (x * LOG2E + _ROUND) - _ROUND
-    k = min(max(k, -1076.0), 1025.0)
-    hi = x - k * LN2_HI
-    lo = k * LN2_LO
+def _exp_kernel(hi, lo):
+    """e**r for r = hi - lo, |r| <= 0.35, where lo carries the bits of r that hi lacks."""
     r = hi - lo
     r2 = r * r
     c = r - r2 * (1.66666666666666019037e-01 + r2 * (-2.77777777770155933842e-03 + r2 * (
         6.61375632143793436117e-05 + r2 * (-1.65339022054652515390e-06
                                             + r2 * 4.13813679705723846039e-08))))
-    y = 1.0 - ((lo - (r * c) / (2.0 - c)) - hi)
+    return 1.0 - ((lo - (r * c) / (2.0 - c)) - hi)
+
+
+@numba.njit(**_JIT)
+def _exp_parts(x):
+    """(y, k) with e**x = y * 2**k, k integral and clamped to [-1076, 1025]."""
+    k = (x * LOG2E + _ROUND) - _ROUND
+    k = min(max(k, -1076.0), 1025.0)
+    return _exp_kernel(x - k * LN2_HI, k * LN2_LO), k
+
+
+@numba.njit(**_JIT)
+def exp64(x):
+    y, k = _exp_parts(x)
     y = _scale(y, k)
     y = np.inf if x > 709.782712893384 else y
     y = 0.0 if x < -745.1332191019412 else y
@@ -92,7 +111,7 @@ def _expm1_reduced(r):
     return r + (r * r) * p
 
 
-@numba.njit(**_JIT)
+@numba.njit(**_INLINE)
 def expm1_64(x):
     k = (x * LOG2E + _ROUND) - _ROUND
     k = min(max(k, -60.0), 1025.0)
@@ -116,7 +135,8 @@ _SQRT2 = 1.4142135623730951
 
 
 @numba.njit(**_JIT)
-def log64(x):
+def _log_reduce(x):
+    """(k, m) with x = 2**k * m, m in [sqrt(2)/2, sqrt(2)), for finite x > 0."""
     tiny = x < 2.2250738585072014e-308
     xs = x * _TWO54 if tiny else x
     bits = _f64_to_bits(xs)
@@ -124,8 +144,12 @@ def log64(x):
     m = _bits_to_f64((bits & 0x000FFFFFFFFFFFFF) | 0x3FF0000000000000)
     big = m > _SQRT2
     m = m * 0.5 if big else m
-    k = np.float64(e + (1 if big else 0))
-    f = m - 1.0
+    return np.float64(e + (1 if big else 0)), m
+
+
+@numba.njit(**_JIT)
+def _log1p_tail(f):
+    """(hfsq, t) with log(1 + f) = f - hfsq + t for |f| <= sqrt(2) - 1; t is small."""
     s = f / (2.0 + f)
     z = s * s
     w = z * z
@@ -133,11 +157,24 @@ def log64(x):
     t2 = z * (_LG[0] + w * (_LG[2] + w * (_LG[4] + w * _LG[6])))
     r = t2 + t1
     hfsq = 0.5 * f * f
-    y = k * LN2_HI - ((hfsq - (s * (hfsq + r) + k * LN2_LO)) - f)
+    return hfsq, s * (hfsq + r)
+
+
+@numba.njit(**_JIT)
+def _log_specials(x, y):
+    """y where x is finite and positive; NumPy's log results elsewhere."""
     y = -np.inf if x == 0.0 else y
-    y = np.nan if x < 0.0 else y
+    y = _INVALID if x < 0.0 else y
     y = x if x == np.inf else y
     return x if x != x else y
+
+
+@numba.njit(**_JIT)
+def log64(x):
+    k, m = _log_reduce(x)
+    f = m - 1.0
+    hfsq, t = _log1p_tail(f)
+    return _log_specials(x, k * LN2_HI - ((hfsq - (t + k * LN2_LO)) - f))
 
 
 @numba.njit(**_JIT)
@@ -253,14 +290,406 @@ def tan64(x):
     return x if abs(x) < 1e-300 else y
 
 
+# ---------------------------------------------------------------------------------------------
+# atan, atan2, asin, acos, sinh, cosh, asinh, acosh, atanh, log2, log10, exp2, cbrt and pow in
+# float64. Where a result must carry more than 53 bits (log2, log10, exp2, pow), values are
+# split into a 21-bit head and a tail: the product of two 21-bit heads is exact.
+
+_HI21 = np.int64(-4294967296)  # clears the low 32 bits of a float64
+
+
+@numba.njit(**_JIT)
+def _hi21(x):
+    """x truncated to its 21 leading significant bits."""
+    return _bits_to_f64(_f64_to_bits(x) & _HI21)
+
+
+_DEC = Context(prec=50)  # (not the process's decimal context)
+
+
+def _split(value: Decimal) -> tuple[float, float]:
+    """A constant as (21-bit head, tail), from 50 significant digits."""
+    head = np.array([float(value)]).view(np.int64) & _HI21
+    hi = float(head.view(np.float64)[0])
+    return hi, float(_DEC.subtract(value, Decimal(hi)))
+
+
+_LN2_D, _LN10_D = _DEC.ln(Decimal(2)), _DEC.ln(Decimal(10))
+LN2 = float(_LN2_D)
+_LN2_H21, _LN2_L21 = _split(_LN2_D)
+_INVLN2_HI, _INVLN2_LO = _split(_DEC.divide(1, _LN2_D))
+_INVLN10_HI, _INVLN10_LO = _split(_DEC.divide(1, _LN10_D))
+_LOG10_2_HI, _LOG10_2_LO = _split(_DEC.divide(_LN2_D, _LN10_D))
+_TWO_THIRDS_HI, _TWO_THIRDS_LO = _split(_DEC.divide(2, 3))
+_PIO2_HI, _PIO2_LO = 1.57079632679489655800e+00, 6.12323399573676603587e-17
+_PIO4_HI = 7.85398163397448278999e-01
+_PI_HI, _PI_LO = 3.14159265358979311600e+00, 1.22464679914735320717e-16
+
+
+@numba.njit(**_JIT)
+def _negative(x):
+    """The sign bit of x: true for -0.0 too."""
+    return _f64_to_bits(x) < 0
+
+
+@numba.njit(**_JIT)
+def _signed(y, x):
+    """|y| with x's sign bit (y >= 0)."""
+    return -y if _negative(x) else y
+
+
+# atan(a) for a >= 0 (fdlibm): a is reduced against the nearest of 0, 1/2, 1, 3/2 and inf by
+# atan(a) = atan(c) + atan((a - c) / (1 + a c)), atan(c) kept as head + tail.
+_AT = (3.33333333333329318027e-01, -1.99999999998764832476e-01, 1.42857142725034663711e-01,
+       -1.11111104054623557880e-01, 9.09088713343650656196e-02, -7.69187620504482999495e-02,
+       6.66107313738753120669e-02, -5.83357013379057348645e-02, 4.97687799461593236017e-02,
+       -3.65315727442169155270e-02, 1.62858201153657823623e-02)
+
+
+@numba.njit(**_JIT)
+def _atan_positive(a):
+    num, den, hi, lo = a, 1.0, 0.0, 0.0
+    c = a >= 0.4375
+    num = 2.0 * a - 1.0 if c else num
+    den = 2.0 + a if c else den
+    hi = 4.63647609000806093515e-01 if c else hi
+    lo = 2.26987774529616870924e-17 if c else lo
+    c = a >= 0.6875
+    num = a - 1.0 if c else num
+    den = a + 1.0 if c else den
+    hi = _PIO4_HI if c else hi
+    lo = 3.06161699786838301793e-17 if c else lo
+    c = a >= 1.1875
+    num = a - 1.5 if c else num
+    den = 1.0 + 1.5 * a if c else den
+    hi = 9.82793723247329054082e-01 if c else hi
+    lo = 1.39033110312309984516e-17 if c else lo
+    c = a >= 2.4375
+    num = -1.0 if c else num
+    den = a if c else den
+    hi = _PIO2_HI if c else hi
+    lo = _PIO2_LO if c else lo
+    z = num / den
+    z2 = z * z
+    w = z2 * z2
+    s1 = z2 * (_AT[0] + w * (_AT[2] + w * (_AT[4] + w * (_AT[6] + w * (_AT[8] + w * _AT[10])))))
+    s2 = w * (_AT[1] + w * (_AT[3] + w * (_AT[5] + w * (_AT[7] + w * _AT[9]))))
+    return hi - ((z * (s1 + s2) - lo) - z)
+
+
+@numba.njit(**_JIT)
+def atan64(x):
+    y = _signed(_atan_positive(abs(x)), x)
+    return x if (abs(x) < 1e-300) | (x != x) else y
+
+
+@numba.njit(**_INLINE)
+def atan2_64(y, x):
+    ax, ay = abs(x), abs(y)
+    # atan of the ratio of the smaller to the larger magnitude (at most 1), then the octant
+    swap = ay > ax
+    t = _atan_positive(min(ax, ay) / max(ax, ay))
+    t = 0.0 if ay == 0.0 else t  # 0/0: the octant rules give +-0 or +-pi
+    t = _PIO4_HI if (ax == np.inf) & (ay == np.inf) else t
+    t = _PIO2_HI - (t - _PIO2_LO) if swap else t
+    t = _PI_HI - (t - _PI_LO) if _negative(x) else t
+    t = _signed(t, y)
+    return x + y if (x != x) | (y != y) else t
+
+
+# asin and acos (fdlibm): a rational approximation R(z) of (asin(sqrt(z)) - sqrt(z)) / z^1.5
+# on z <= 1/4, and for |x| > 1/2 the identity asin(x) = pi/2 - 2 asin(sqrt((1 - x) / 2)).
+@numba.njit(**_JIT)
+def _asin_rational(z):
+    p = z * (1.66666666666666657415e-01 + z * (-3.25565818622400915405e-01 + z * (
+        2.01212532134862925881e-01 + z * (-4.00555345006794114027e-02 + z * (
+            7.91534994289814532176e-04 + z * 3.47933107596021167570e-05)))))
+    q = 1.0 + z * (-2.40339491173441421878e+00 + z * (2.02094576023350569471e+00 + z * (
+        -6.88283971605453293030e-01 + z * 7.70381505559019352791e-02)))
+    return p / q
+
+
+@numba.njit(**_JIT)
+def asin64(x):
+    a = abs(x)
+    small = x + x * _asin_rational(x * x)
+    t = (1.0 - a) * 0.5
+    r = _asin_rational(t)
+    s = np.sqrt(t)
+    near_one = _PIO2_HI - (2.0 * (s + s * r) - _PIO2_LO)
+    # Below 0.975, sqrt's head and a correction c keep the subtraction from pi/4 exact.
+    w = _hi21(s)
+    c = (t - w * w) / (s + w)
+    middle = _PIO4_HI - ((2.0 * s * r - (_PIO2_LO - 2.0 * c)) - (_PIO4_HI - 2.0 * w))
+    y = near_one if a >= 0.975 else middle
+    y = _signed(y, x)
+    y = small if a < 0.5 else y
+    y = _INVALID if a > 1.0 else y
+    return x if (abs(x) < 1e-300) | (x != x) else y
+
+
+@numba.njit(**_INLINE)
+def acos64(x):
+    small = _PIO2_HI - (x - (_PIO2_LO - x * _asin_rational(x * x)))
+    zn = (1.0 + x) * 0.5  # x < -1/2: pi - 2 asin(sqrt((1 + x) / 2))
+    sn = np.sqrt(zn)
+    negative = _PI_HI - 2.0 * (sn + (_asin_rational(zn) * sn - _PIO2_LO))
+    zp = (1.0 - x) * 0.5  # x > 1/2: 2 asin(sqrt((1 - x) / 2)), sqrt split in head and tail
+    sp = np.sqrt(zp)
+    df = _hi21(sp)
+    c = (zp - df * df) / (sp + df)
+    positive = 2.0 * (df + (_asin_rational(zp) * sp + c))
+    y = negative if x < 0.0 else positive
+    y = small if abs(x) < 0.5 else y
+    y = 0.0 if x == 1.0 else y
+    y = _INVALID if abs(x) > 1.0 else y
+    return x if x != x else y
+
+
+# sinh and cosh: expm1 near zero (no cancellation), exp in between, and beyond 22 half of
+# exp's 2**k-scaled result, so that exp(|x|) / 2 does not overflow before the halving.
+_SINH_MAX = 710.4758600739439  # log(2 * DBL_MAX)
+
+
+@numba.njit(**_JIT)
+def _half_exp(a):
+    y, k = _exp_parts(a)
+    return _scale(y, k - 1.0)
+
+
+@numba.njit(**_INLINE)
+def sinh64(x):
+    a = abs(x)
+    t = expm1_64(min(a, 22.0))
+    y = 0.5 * (2.0 * t - t * t / (t + 1.0)) if a < 1.0 else 0.5 * (t + t / (t + 1.0))
+    y = _half_exp(min(a, _SINH_MAX)) if a >= 22.0 else y
+    y = np.inf if a > _SINH_MAX else y
+    y = _signed(y, x)
+    return x if (a < 3.7e-9) | (x != x) else y
+
+
+@numba.njit(**_INLINE)
+def cosh64(x):
+    a = abs(x)
+    t = expm1_64(min(a, 0.5))
+    w = 1.0 + t
+    small = 1.0 + (t * t) / (w + w)
+    e = exp64(min(a, 22.0))
+    y = 0.5 * e + 0.5 / e
+    y = small if a < 0.5 * LN2 else y
+    y = _half_exp(min(a, _SINH_MAX)) if a >= 22.0 else y
+    y = np.inf if a > _SINH_MAX else y
+    return x * x if x != x else y
+
+
+_TWO28 = 268435456.0
+
+
+@numba.njit(**_INLINE)
+def asinh64(x):
+    a = abs(x)
+    t = a * a
+    small = log1p64(a + t / (1.0 + np.sqrt(1.0 + t)))
+    middle = log64(2.0 * a + 1.0 / (np.sqrt(t + 1.0) + a))
+    y = small if a <= 2.0 else middle
+    y = log64(a) + LN2 if a > _TWO28 else y  # x*x would overflow; sqrt(x*x + 1) = x
+    y = _signed(y, x)
+    return x if (a < 3.7e-9) | (x != x) else y
+
+
+@numba.njit(**_INLINE)
+def acosh64(x):
+    t = x - 1.0
+    small = log1p64(t + np.sqrt(2.0 * t + t * t))
+    middle = log64(2.0 * x - 1.0 / (x + np.sqrt(x * x - 1.0)))
+    y = small if x <= 2.0 else middle
+    y = log64(x) + LN2 if x > _TWO28 else y
+    y = _INVALID if x < 1.0 else y
+    return x if x != x else y
+
+
+@numba.njit(**_INLINE)
+def atanh64(x):
+    a = abs(x)
+    t = a + a
+    small = 0.5 * log1p64(t + t * a / (1.0 - a))
+    y = small if a < 0.5 else 0.5 * log1p64(t / (1.0 - a))
+    y = _signed(y, x)
+    y = _INVALID if a > 1.0 else y
+    return x if (a < 3.7e-9) | (x != x) else y
+
+
+@numba.njit(**_JIT)
+def _log1p_split(m):
+    """log(m) as head + tail (head 21 bits), for m in [sqrt(2)/2, sqrt(2))."""
+    f = m - 1.0
+    hfsq, t = _log1p_tail(f)
+    hi = _hi21(f - hfsq)
+    return hi, ((f - hi) - hfsq) + t
+
+
+@numba.njit(**_JIT)
+def log2_64(x):
+    k, m = _log_reduce(x)
+    hi, lo = _log1p_split(m)
+    y_hi = hi * _INVLN2_HI  # exact
+    y_lo = (lo + hi) * _INVLN2_LO + lo * _INVLN2_HI
+    w = k + y_hi  # then the rounding error of that sum, exactly (|k| >= |y_hi| or k = 0)
+    y_lo = y_lo + ((k - w) + y_hi)
+    return _log_specials(x, y_lo + w)
+
+
+@numba.njit(**_JIT)
+def log10_64(x):
+    k, m = _log_reduce(x)
+    hi, lo = _log1p_split(m)
+    y_hi = hi * _INVLN10_HI
+    y_lo = k * _LOG10_2_LO + (lo + hi) * _INVLN10_LO + lo * _INVLN10_HI
+    k_hi = k * _LOG10_2_HI
+    w = k_hi + y_hi
+    y_lo = y_lo + ((k_hi - w) + y_hi)
+    return _log_specials(x, y_lo + w)
+
+
+@numba.njit(**_JIT)
+def exp2_64(x):
+    k = (x + _ROUND) - _ROUND
+    k = min(max(k, -1076.0), 1025.0)
+    r = x - k  # exact, |r| <= 1/2
+    # r * ln2 as head + tail: exp's kernel needs its argument to ~2**-60
+    rh = _hi21(r)
+    hi = rh * _LN2_H21
+    lo = (r - rh) * LN2 + rh * _LN2_L21
+    y = _scale(_exp_kernel(hi, -lo), k)
+    y = np.inf if x > 1024.0 else y
+    y = 0.0 if x < -1076.0 else y
+    return x if x != x else y
+
+
+# cbrt: a first guess from the exponent bits divided by three (within about 6%), a polynomial
+# refinement to 23 bits (fdlibm's), then one step converging cubically from an exactly
+# squarable guess. B1 / B2 bias the guess's exponent field for normal / denormal inputs.
+_CBRT_B1 = np.int64((1023 - 1023 / 3 - 0.03306235651) * 2 ** 20)
+_CBRT_B2 = np.int64((1023 - 1023 / 3 - 54 / 3 - 0.03306235651) * 2 ** 20)
+
+
+@numba.njit(**_JIT)
+def cbrt64(x):
+    a = abs(x)
+    tiny = a < 2.2250738585072014e-308
+    high = _f64_to_bits(a * _TWO54 if tiny else a) >> 32
+    # high // 3 by a float product: the 0.5 keeps exact thirds from truncating downwards
+    third = np.int64(np.int32((np.float64(high) + 0.5) * (1.0 / 3.0)))
+    t = _bits_to_f64((third + (_CBRT_B2 if tiny else _CBRT_B1)) << 32)
+    r = (t * t) * (t / a)
+    t = t * ((1.87595182427177009643 + r * (-1.88497979543377169875 + r * 1.621429720105354466140))
+             + ((r * r) * r) * (-0.758397934778766047437 + r * 0.145996192886612446982))
+    # round away from zero to 23 bits, so that t * t below is exact
+    t = _bits_to_f64((_f64_to_bits(t) + np.int64(0x80000000)) & np.int64(-1073741824))
+    s = t * t
+    r = a / s
+    r = (r - t) / ((t + t) + r)
+    y = _signed(t + t * r, x)
+    return x if (a == 0.0) | (a == np.inf) | (x != x) else y
+
+
+# pow: log(|x|) to about 2**-66 relative, as a 21-bit head and a tail, times y as exactly as
+# that allows, then exp of the head + tail product. log(m) = 2/3 s (3 + s^2 + 3/5 s^4 + ...)
+# with s = (m - 1) / (m + 1) and |s| <= 0.1716: the series to s^24 reaches 2**-64, and the
+# factor 3 + s^2 + ... has an exact head (s's 21-bit head squared).
+_POW_SERIES = tuple(3.0 / (2 * n + 1) for n in range(2, 13))
+
+
+@numba.njit(**_INLINE)
+def _log_head_tail(a):
+    """log(a) as (t1, t2): t1 has 21 bits, a finite and > 0."""
+    k, m = _log_reduce(a)
+    f = m - 1.0
+    d = m + 1.0
+    d_hi = _hi21(d)
+    d_lo = m - (d_hi - 1.0)
+    s = f / d
+    s_hi = _hi21(s)
+    s_lo = ((f - s_hi * d_hi) - s_hi * d_lo) / d
+    z = s * s
+    c = _POW_SERIES
+    p = c[0] + z * (c[1] + z * (c[2] + z * (c[3] + z * (c[4] + z * (c[5] + z * (c[6] + z * (
+        c[7] + z * (c[8] + z * (c[9] + z * c[10])))))))))
+    r = (z * z) * p + s_lo * (s_hi + s)
+    s2 = s_hi * s_hi
+    t_hi = _hi21(3.0 + s2 + r)
+    t_lo = r - ((t_hi - 3.0) - s2)
+    u = s_hi * t_hi
+    v = s_lo * t_hi + t_lo * s
+    p_hi = _hi21(u + v)
+    p_lo = v - (p_hi - u)
+    # k ln2 + 2/3 (p_hi + p_lo): both heads' products are exact; their sum's error is kept
+    a1, a2 = k * LN2_HI, _TWO_THIRDS_HI * p_hi
+    h = a1 + a2
+    b = h - a1
+    lo = ((a1 - (h - b)) + (a2 - b)) + k * LN2_LO + _TWO_THIRDS_LO * p_hi \
+        + (_TWO_THIRDS_HI + _TWO_THIRDS_LO) * p_lo
+    t1 = _hi21(h + lo)
+    return t1, (h - t1) + lo
+
+
+@numba.njit(**_JIT)
+def _integer_kind(y):
+    """(y is an integer, y is an odd integer)."""
+    ay = abs(y)
+    integral = (ay >= 4503599627370496.0) | (((min(ay, 4503599627370496.0)
+                                               + 4503599627370496.0) - 4503599627370496.0) == ay)
+    h = min(ay * 0.5, 4503599627370496.0)
+    odd = integral & (ay < 9007199254740992.0) & (((h + 4503599627370496.0)
+                                                   - 4503599627370496.0) != h)
+    return integral, odd
+
+
+@numba.njit(**_INLINE)
+def pow64(x, y):
+    ax = abs(x)
+    t1, t2 = _log_head_tail(ax)
+    y_hi = _hi21(y)
+    z_hi = y_hi * t1
+    z_lo = (y - y_hi) * t1 + y * t2
+    z = z_hi + z_lo
+    k = (z * LOG2E + _ROUND) - _ROUND
+    k = min(max(k, -1076.0), 1025.0)
+    r = _scale(_exp_kernel(z_hi - k * LN2_HI, k * LN2_LO - z_lo), k)
+    r = np.inf if z > 709.782712893384 else r
+    r = 0.0 if z < -745.1332191019412 else r
+    # C99's (and NumPy's) special cases
+    integral, odd = _integer_kind(y)
+    r = (np.inf if (y > 0.0) == (ax == np.inf) else 0.0) if (ax == 0.0) | (ax == np.inf) else r
+    r = -r if _negative(x) & odd else r
+    r = _INVALID if (x < 0.0) & (ax != np.inf) & (not integral) else r
+    r = (np.inf if (ax > 1.0) == (y > 0.0) else 0.0) if abs(y) == np.inf else r
+    r = 1.0 if (abs(y) == np.inf) & (ax == 1.0) else r
+    r = x + y if (x != x) | (y != y) else r
+    return 1.0 if (y == 0.0) | (x == 1.0) else r
+
+
 def _f32(fn64):
-    @numba.njit(**_JIT)
+    @numba.njit(**_INLINE)
     def fn32(x):
         return np.float32(fn64(np.float64(x)))
     return fn32
 
 
+def _f32_binary(fn64):
+    @numba.njit(**_INLINE)
+    def fn32(x, y):
+        return np.float32(fn64(np.float64(x), np.float64(y)))
+    return fn32
+
+
 expm1_32, log1p32, tan32 = _f32(expm1_64), _f32(log1p64), _f32(tan64)
+# Through the float64 kernels (each within an ulp or so), rounded once: within 1 ulp.
+atan32, asin32, acos32 = _f32(atan64), _f32(asin64), _f32(acos64)
+sinh32, cosh32 = _f32(sinh64), _f32(cosh64)
+asinh32, acosh32, atanh32 = _f32(asinh64), _f32(acosh64), _f32(atanh64)
+log2_32, log10_32, exp2_32, cbrt32 = _f32(log2_64), _f32(log10_64), _f32(exp2_64), _f32(cbrt64)
+atan2_32, pow32 = _f32_binary(atan2_64), _f32_binary(pow64)
 
 # ---------------------------------------------------------------------------------------------
 # Native float32 variants (eight lanes per AVX2 vector instead of four): the same methods with
@@ -335,7 +764,7 @@ def log32(x):
     y = y + k * _F(-2.12194440e-4) - _F(0.5) * z
     y = f + y + k * _F(0.693359375)
     y = _F(-np.inf) if x == _F(0.0) else y
-    y = _F(np.nan) if x < _F(0.0) else y
+    y = _F(_INVALID) if x < _F(0.0) else y
     y = x if x == _F(np.inf) else y
     return x if x != x else y
 
@@ -382,7 +811,16 @@ FUNCTIONS = {
     "log1p": ("log1p32", "log1p64"), "tanh": ("tanh32", "tanh64"),
     "logistic": ("logistic32", "logistic64"), "sin": ("sin32", "sin64"),
     "cos": ("cos32", "cos64"), "tan": ("tan32", "tan64"),
+    "atan": ("atan32", "atan64"), "atan2": ("atan2_32", "atan2_64"),
+    "asin": ("asin32", "asin64"), "acos": ("acos32", "acos64"),
+    "sinh": ("sinh32", "sinh64"), "cosh": ("cosh32", "cosh64"),
+    "asinh": ("asinh32", "asinh64"), "acosh": ("acosh32", "acosh64"),
+    "atanh": ("atanh32", "atanh64"), "log2": ("log2_32", "log2_64"),
+    "log10": ("log10_32", "log10_64"), "exp2": ("exp2_32", "exp2_64"),
+    "cbrt": ("cbrt32", "cbrt64"), "pow": ("pow32", "pow64"),
 }
+# Functions of two arguments (the kernel passes both operands).
+BINARY = frozenset({"atan2", "pow"})
 # Functions accurate only for |x| <= the limit of their float32 / float64 variant: kernels
 # check their arguments.
 LIMITED = {"sin": (TRIG_LIMIT32, TRIG_LIMIT), "cos": (TRIG_LIMIT32, TRIG_LIMIT),
