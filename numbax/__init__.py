@@ -20,7 +20,7 @@ from .api import (
     vmap,
 )
 from .config import config
-from .core.trace import ConcretizationError, UnexpectedTracerError
+from .core.trace import ConcretizationError, TracerArrayConversionError, UnexpectedTracerError
 from .custom_derivatives import custom_jvp, custom_vjp
 
 # Control flow's primitives and rules, and gather's and the scatters' rules, register with
@@ -34,7 +34,8 @@ policies = checkpoint_policies
 __version__ = "0.1.0"
 
 __all__ = [
-    "ConcretizationError", "UnexpectedTracerError", "checkpoint", "checkpoint_policies",
+    "ConcretizationError", "TracerArrayConversionError", "UnexpectedTracerError", "checkpoint",
+    "checkpoint_policies",
     "clear_caches", "config", "custom_jvp", "custom_vjp", "grad", "hessian", "jacfwd", "jacrev",
     "jit", "jvp", "lax", "linearize",
     "make_jaxpr", "nn", "numpy", "policies", "remat", "stop_gradient", "test_util", "tree_util",

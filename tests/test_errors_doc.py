@@ -19,10 +19,15 @@ import pytest
 import numbax as nb
 import numbax.numpy as xnp
 from numbax.core.ir import JaxprTypeError
-from numbax.core.trace import ConcretizationError, UnexpectedTracerError
+from numbax.core.trace import (
+    ConcretizationError,
+    TracerArrayConversionError,
+    UnexpectedTracerError,
+)
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "errors.md"
 NUMBAX_ERRORS = {cls.__name__: cls for cls in (ConcretizationError, UnexpectedTracerError,
+                                               TracerArrayConversionError,
                                                JaxprTypeError)}
 CODE_SPAN = re.compile(r"`([^`]+)`")
 

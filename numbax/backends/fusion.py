@@ -23,8 +23,8 @@ def is_fusible(eqn: Eqn) -> bool:
     rule = eqn.primitive.scalar
     if rule is None:
         return False
-    if any(v.aval.dtype == np.float16 for v in eqn.outputs):
-        return False  # compiled loops compute in float32/float64 and integers only
+    if any(v.aval.dtype == np.float16 for v in [*eqn.inputs, *eqn.outputs]):
+        return False  # Numba has no float16 scalars: compiled loops neither read nor write one
     # Integer division and powers keep lax's exact semantics in NumPy.
     return not (rule.floats_only and eqn.outputs[0].aval.dtype.kind != "f")
 

@@ -30,6 +30,14 @@ class ConcretizationError(TypeError):
     """
 
 
+class TracerArrayConversionError(TypeError):
+    """numpy.asarray (or np.array, or NumPy code that converts its argument) was called on a
+    traced value. The result would be a constant NumPy array cut off from the transformation:
+    under grad its derivative would silently be lost. Use numbax.numpy functions, or call the
+    NumPy function directly on the traced value (it is traced as its numbax.numpy equivalent).
+    """
+
+
 class UnexpectedTracerError(Exception):
     """A tracer escaped the transformation that created it.
 
@@ -168,7 +176,16 @@ class Tracer:
         return int(self._concrete("__index__ (using a traced value as a Python index)"))
 
     def __array__(self, dtype=None, copy=None):
-        return np.asarray(self._concrete("numpy.asarray()"), dtype=dtype)
+        if not _alive(self._trace.main):
+            raise _leaked(self, "numpy.asarray()")
+        # As in JAX, even a concrete value refuses: a NumPy copy of a JVP or batched value
+        # would drop its tangent or its batch and give a silently wrong result.
+        raise TracerArrayConversionError(
+            f"numpy.asarray() was called on a traced array {self.aval.str_short()}: the NumPy "
+            "array would be a constant cut off from the transformation (under grad its "
+            "derivative would be lost). Use numbax.numpy.asarray or other numbax.numpy "
+            "functions; NumPy functions called directly on a traced value (np.sin(x), "
+            "np.sum(x)) are traced as their numbax.numpy equivalents.")
 
     def __repr__(self) -> str:
         return f"Traced<{self.aval.str_short()}>with<{type(self._trace).__name__}>"

@@ -76,27 +76,27 @@ def sum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None
     >>> xnp.sum(np.array([1.0, 2.0, 4.0]), where=np.array([True, False, True]))
     array(5.)
     """
-    _no_out(out, "sum")
-
-    def reducer(a, axes):
-        dt = (_sum_dtype(a.dtype) if promote_integers else a.dtype) if dtype is None \
-            else np.dtype(dtype)
-        s = lax.reduce_sum(_masked(cast(a, dt), where, 0), axes)
-        return _with_initial(s, initial, lax.add)
-    return _reduce("sum", a, axis, keepdims, reducer)
+    return _sum_or_prod("sum", lax.reduce_sum, 0, lax.add, a, axis, dtype, out, keepdims,
+                        initial, where, promote_integers)
 
 
 def prod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None,
          where=None, promote_integers: bool = True):
     """Product over the given axes (all by default), as numpy.prod (where=, initial=)."""
-    _no_out(out, "prod")
+    return _sum_or_prod("prod", lax.reduce_prod, 1, lax.mul, a, axis, dtype, out, keepdims,
+                        initial, where, promote_integers)
+
+
+def _sum_or_prod(fname: str, reduce, identity, combine, a, axis, dtype, out, keepdims,
+                 initial, where, promote_integers):
+    _no_out(out, fname)
 
     def reducer(a, axes):
         dt = (_sum_dtype(a.dtype) if promote_integers else a.dtype) if dtype is None \
             else np.dtype(dtype)
-        p = lax.reduce_prod(_masked(cast(a, dt), where, 1), axes)
-        return _with_initial(p, initial, lax.mul)
-    return _reduce("prod", a, axis, keepdims, reducer)
+        return _with_initial(reduce(_masked(cast(a, dt), where, identity), axes), initial,
+                             combine)
+    return _reduce(fname, a, axis, keepdims, reducer)
 
 
 def _mean_dtype(a, dtype) -> np.dtype:
