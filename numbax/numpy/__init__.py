@@ -7,10 +7,13 @@ float64 by default. Outside any transformation the results are plain NumPy array
 >>> xnp.sin(np.zeros(2)) + 1
 array([1., 1.])
 
-One module per job: `arguments` (argument checking and dtype promotion, public for the
-modules built on numbax.numpy such as numbax.nn), `creation`, `elementwise`, `reductions`,
-`products`, `shapes`, `indexing`, and `methods`, which installs Tracer's operators and ndarray
-methods when numbax.numpy is imported. The names below are re-exported from them.
+One module per job, each listing its functions in `__all__`, all re-exported here:
+`creation`, `dtypes`, `elementwise`, `bits`, `reductions`, `statistics`, `sorting`,
+`products`, `polynomial`, `windows`, `differences`, `shapes`, `assembly`, `indexing` and
+`updates` (`.at[]`). `arguments` holds the argument checks and dtype promotion (public for
+the modules built on numbax.numpy, such as numbax.nn); `methods` installs Tracer's operators
+and ndarray methods, and `protocols` its NumPy hooks (NEP 13/18), when numbax.numpy is
+imported.
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ import numpy as np
 from . import (
     arguments,
     assembly,
+    bits,
     creation,
     differences,
     dtypes,
@@ -35,6 +39,7 @@ from . import (
     windows,
 )
 from .assembly import *
+from .bits import *
 from .creation import *
 from .differences import *
 from .dtypes import *
@@ -63,6 +68,7 @@ __all__ = [
     "float16", "float32", "float64", "pi", "e", "inf", "nan", "newaxis",
     *(name for module in (
         assembly,
+        bits,
         creation,
         differences,
         dtypes,
