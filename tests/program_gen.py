@@ -55,6 +55,9 @@ GUARDS = {
     "positive": "({0} * {0} + 0.25)",     # log, sqrt, divisors, bases of powers
     "bounded": "(m.tanh({0}) * 3.0)",     # exp and exponents: far from overflow
     "unit": "m.tanh({0})",                # tan: away from its poles
+    # arcsin, arccos, arctanh: inside (-1, 1) even where tanh rounds to 1 (their slopes are
+    # infinite at the ends, and tanh's slope there is 0: inf * 0 would be compared).
+    "inner_unit": "(m.tanh({0}) * 0.9)",
 }
 
 
@@ -305,14 +308,14 @@ OPS: dict[str, Op] = {
     "round_method": Op("{0}.round({decimals})", params=_decimals, diff="kink"),
     "isnan": Op("m.isnan({0})", diff="kink"),
     "isfinite": Op("m.isfinite({0})", diff="kink"),
-    "arcsin": Op("m.arcsin({0})", guards=("unit",)),
-    "arccos": Op("m.arccos({0})", guards=("unit",)),
+    "arcsin": Op("m.arcsin({0})", guards=("inner_unit",)),
+    "arccos": Op("m.arccos({0})", guards=("inner_unit",)),
     "arctan": Op("m.arctan({0})"),
     "sinh": Op("m.sinh({0})", guards=_BND),
     "cosh": Op("m.cosh({0})", guards=_BND),
     "arcsinh": Op("m.arcsinh({0})"),
     "arccosh": Op("m.arccosh({0} + 1.0)", guards=_POS),
-    "arctanh": Op("m.arctanh({0})", guards=("unit",)),
+    "arctanh": Op("m.arctanh({0})", guards=("inner_unit",)),
     "log2": Op("m.log2({0})", guards=_POS),
     "log10": Op("m.log10({0})", guards=_POS),
     "floor": Op("m.floor({0})", diff="kink"),

@@ -28,6 +28,7 @@ from . import (
     dtypes,
     elementwise,
     indexing,
+    linalg,  # a submodule, as numpy.linalg: not star-imported
     methods,
     polynomial,
     products,

@@ -107,3 +107,22 @@ def check_static(x, fname: str, what: str):
         raise TypeError(f"{fname}: {what} must be a static Python number, got a traced array "
                         f"{x.aval.str_short()} (the output shape would depend on it)")
     return x
+
+
+def float_operand(fname: str, x):
+    """x as an array of a LAPACK float dtype: integers and bools become float64."""
+    x = check_arg(x, fname, 0)
+    dt = dtype_of(x)
+    if dt.kind in "biu":
+        dt = np.dtype(np.float64)
+    elif dt not in (np.float32, np.float64):
+        raise TypeError(f"numbax.numpy.linalg.{fname}: array type {dt} is unsupported in "
+                        "linalg (float32 and float64 are)")
+    return cast(x if isinstance(x, Tracer | np.ndarray) else np.asarray(x), dt)
+
+
+def float_operands(fname: str, *xs) -> list:
+    """The operands in one LAPACK float dtype (numbax.numpy.linalg, numbax.scipy.linalg)."""
+    xs = [float_operand(fname, x) for x in xs]
+    dt = np.result_type(*(x.dtype for x in xs))
+    return [cast(x, dt) for x in xs]

@@ -1,6 +1,7 @@
 """Thin wrappers that bind primitives, with lax's strict semantics: no implicit promotion.
 
-Control flow (cond, while_loop, fori_loop, scan) lives here too once it lands.
+Control flow (cond, switch, while_loop, fori_loop, scan) lives here too; the linear-algebra
+wrappers are the submodule numbax.lax.linalg.
 """
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import builtins
 
 import numpy as np
 
-from .core import primitives as P
-from .core.avals import ShapedArray
-from .core.trace import Tracer, get_aval
+from ..core import primitives as P
+from ..core.avals import ShapedArray
+from ..core.trace import Tracer, get_aval
+from . import linalg as linalg
 
 
 def _unary(prim):
@@ -71,7 +73,7 @@ def stop_gradient(x):
     >>> float(nb.grad(lambda x: x * stop_gradient(x))(3.0))
     3.0
     """
-    from .tree_util import tree_map
+    from ..tree_util import tree_map
     return tree_map(P.stop_gradient_p.bind, x)
 
 
@@ -216,8 +218,8 @@ def full(shape, fill_value, dtype):
 def _trace_fun(fun, args: tuple, what: str):
     """Trace fun(*args) (args a tuple of pytrees) to (jaxpr with consts as inputs, consts,
     out_tree, out_avals)."""
-    from .interpreters.partial_eval import trace_to_subjaxpr
-    from .tree_util import tree_flatten, tree_unflatten
+    from ..interpreters.partial_eval import trace_to_subjaxpr
+    from ..tree_util import tree_flatten, tree_unflatten
     leaves, in_tree = tree_flatten(args)
     box = []
 
@@ -243,7 +245,7 @@ def _operand(x, what: str):
 
 
 def _flat_operands(tree):
-    from .tree_util import tree_flatten
+    from ..tree_util import tree_flatten
     leaves, treedef = tree_flatten(tree)
     return [_operand(x, "control flow operand") for x in leaves], treedef
 
@@ -272,8 +274,8 @@ def switch(index, branches, *operands):
 
 
 def _switch(index, branches, operands, names):
-    from .interpreters.control_flow import INDEX_DTYPE, cond_p, join_branch_consts
-    from .tree_util import tree_flatten, tree_unflatten
+    from ..interpreters.control_flow import INDEX_DTYPE, cond_p, join_branch_consts
+    from ..tree_util import tree_flatten, tree_unflatten
     if not branches:
         raise ValueError("switch needs at least one branch")
     index = _operand(index, "switch index")
@@ -320,8 +322,8 @@ def while_loop(cond_fun, body_fun, init_val):
     >>> int(nb.lax.while_loop(lambda i: i < 10, lambda i: i + 3, 0))
     12
     """
-    from .interpreters.control_flow import while_p
-    from .tree_util import tree_unflatten
+    from ..interpreters.control_flow import while_p
+    from ..tree_util import tree_unflatten
     leaves, tree = _flat_operands(init_val)
     carry = tree_unflatten(tree, leaves)
     avals = [ShapedArray(x.shape, x.dtype) for x in leaves]
@@ -377,8 +379,8 @@ def scan(f, init, xs, length: int | None = None, reverse: bool = False):
     >>> float(carry), ys.tolist()
     (6.0, [0.0, 0.0, 2.0, 9.0])
     """
-    from .interpreters.control_flow import scan_p
-    from .tree_util import tree_flatten, tree_unflatten
+    from ..interpreters.control_flow import scan_p
+    from ..tree_util import tree_flatten, tree_unflatten
     init_leaves, carry_tree = _flat_operands(init)
     x_leaves, x_tree = _flat_operands(xs)
     lengths = {x.shape[0] if x.ndim else None for x in x_leaves}
