@@ -510,3 +510,26 @@ def test_spacings_and_sample_points_are_differentiable(rng, numpy_function):
     numpy_function(lambda x: xnp.trapezoid(y, x), lambda x: np.trapezoid(y, x), x, jit=False)
     numpy_function(lambda dx: xnp.trapezoid(y, dx=dx), lambda dx: np.trapezoid(y, dx=dx),
                    np.float64(0.3), jit=False)
+
+
+@pytest.mark.parametrize("kw", [{}, {"w": True}, {"full": True}, {"cov": True},
+                                {"cov": "unscaled"}], ids=repr)
+@pytest.mark.parametrize("two_columns", [False, True])
+def test_polyfit_matches_numpy(kw, two_columns, rng):
+    x = np.linspace(-1.0, 2.0, 12)
+    y = 1 + 2 * x - 0.5 * x ** 2 + 0.01 * rng.standard_normal(12)
+    y = np.stack([y, 2 * y], 1) if two_columns else y
+    kw = dict(kw, w=rng.uniform(0.5, 2.0, 12)) if kw.get("w") else kw
+    want = np.polyfit(x, y, 2, **kw)
+    for got in (xnp.polyfit(x, y, 2, **kw), nb.jit(lambda x, y: xnp.polyfit(x, y, 2, **kw))(x, y)):
+        for g, w in zip(got if isinstance(want, tuple) else [got],
+                        want if isinstance(want, tuple) else [want]):
+            np.testing.assert_allclose(np.asarray(g, float), np.asarray(w, float), rtol=1e-7,
+                                       atol=1e-10)
+
+
+def test_polyfit_gradient_and_vmap(rng, numpy_function):
+    x = np.linspace(-1.0, 2.0, 9)
+    y = np.cos(x) + 0.1 * rng.standard_normal(9)
+    numpy_function(lambda y: xnp.polyfit(x, y, 3), lambda y: np.polyfit(x, y, 3), y,
+                   grad_order=1, atol=1e-6, exact_dtype=True)

@@ -15,15 +15,15 @@ import numpy as np
 
 from .. import lax
 from ..core.trace import ConcretizationError, Tracer
-from .arguments import cast, check_static
+from .arguments import cast, check_static, float_operands
 from .creation import asarray, ones, zeros, zeros_like
 from .elementwise import add, divide, multiply, subtract
 from .products import convolve
 from .shapes import concatenate, ravel, stack
 
 __all__ = [
-    "poly", "polyadd", "polyder", "polydiv", "polyint", "polymul", "polysub", "polyval",
-    "vander",
+    "poly", "polyadd", "polyder", "polydiv", "polyfit", "polyint", "polymul", "polysub",
+    "polyval", "vander",
 ]
 
 
@@ -247,3 +247,54 @@ def vander(x, N: int | None = None, increasing: bool = False):
     for _ in range(1, n):
         columns.append(multiply(columns[-1], x) if len(columns) > 1 else x)
     return stack(columns if increasing else columns[::-1], axis=1)
+
+
+def polyfit(x, y, deg: int, rcond=None, full: bool = False, w=None, cov=False):
+    """The least-squares polynomial of degree deg through (x, y), highest power first, as
+    numpy.polyfit: w weights the residuals; full=True also returns (residuals, rank,
+    singular values, rcond); cov=True (or "unscaled") also returns the coefficients'
+    covariance. Solved by lstsq on the column-scaled Vandermonde matrix, as NumPy does.
+
+    >>> import numpy as np
+    >>> np.round(polyfit(np.array([0.0, 1.0, 2.0]), np.array([1.0, 3.0, 5.0]), 1), 6).tolist()
+    [2.0, 1.0]
+    """
+    from . import linalg  # linalg is built on this package's modules, polynomial among them
+
+    deg = check_static(deg, "polyfit", "deg")
+    if not isinstance(deg, int | np.integer) or deg < 0:
+        raise ValueError(f"polyfit: deg must be a non-negative integer, got {deg!r}")
+    x, y = float_operands("polyfit", x, y)
+    if x.ndim != 1 or y.ndim not in (1, 2) or y.shape[0] != x.shape[0]:
+        raise TypeError(f"polyfit: expected x of shape (M,) and y of shape (M,) or (M, K), got "
+                        f"{x.shape} and {y.shape}")
+    order = deg + 1
+    rcond = x.shape[0] * np.finfo(x.dtype).eps if rcond is None else rcond
+    lhs, rhs = vander(x, order), y
+    if w is not None:
+        w = cast(asarray(w), x.dtype)
+        if w.shape != x.shape:
+            raise TypeError(f"polyfit: expected w of shape {x.shape}, got {w.shape}")
+        lhs = multiply(lhs, lax.expand_dims(w, (1,)))
+        rhs = multiply(rhs, w if rhs.ndim == 1 else lax.expand_dims(w, (1,)))
+    # Scaling the columns to unit norm makes the problem far better conditioned.
+    scale = lax.sqrt(lax.reduce_sum(multiply(lhs, lhs), (0,)))
+    coef, resids, rank, s = linalg.lstsq(divide(lhs, scale), rhs, rcond)
+    coef = divide(coef, scale if coef.ndim == 1 else lax.expand_dims(scale, (1,)))
+    if full:
+        return coef, resids, rank, s, rcond
+    if not cov:
+        return coef
+    scaled = divide(lhs, scale)
+    vbase = divide(linalg.inv(lax.dot_general(scaled, scaled, (((0,), (0,)), ((), ())))),
+                   multiply(lax.expand_dims(scale, (1,)), lax.expand_dims(scale, (0,))))
+    if cov == "unscaled":
+        return coef, vbase if y.ndim == 1 else lax.expand_dims(vbase, (2,))
+    if x.shape[0] <= order:
+        raise ValueError("polyfit: the fit needs more data points than coefficients "
+                         "to scale the covariance (or pass cov='unscaled')")
+    fac = divide(resids, x.shape[0] - order)
+    if y.ndim == 1:
+        return coef, multiply(vbase, fac)
+    return coef, multiply(lax.expand_dims(vbase, (2,)), fac)
+
