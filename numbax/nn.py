@@ -50,8 +50,11 @@ def _shifted(a, axis):
         # The max of nothing has no identity (it raises); exp of nothing sums to 0 whatever
         # the shift, so logsumexp is -inf there, as log(sum(exp(a))).
         return a, xnp.zeros_like(xnp.sum(a, axis=axis, keepdims=True))
-    amax = lax.stop_gradient(xnp.max(a, axis=axis, keepdims=True))
-    # An all -inf slice would give inf - inf; shifting by 0 there is exact.
+    # The shift is the largest finite entry: next to +inf the finite entries then still fit
+    # (exp(89) overflows float32, and inf / inf would turn their 0 into nan); a slice with no
+    # finite entry is shifted by 0, which is exact.
+    finite = xnp.isfinite(a)
+    amax = lax.stop_gradient(xnp.max(xnp.where(finite, a, -xnp.inf), axis=axis, keepdims=True))
     amax = xnp.where(xnp.isfinite(amax), amax, xnp.zeros_like(amax))
     return a - amax, amax
 

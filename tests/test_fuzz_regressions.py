@@ -234,3 +234,16 @@ def test_float16_operands_stay_out_of_compiled_loops(name):
     got, want = nb.jit(f)(*args), getattr(np, name)(*args)
     assert got.dtype == want.dtype
     np.testing.assert_allclose(got.astype(float), want.astype(float), rtol=1e-3)
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_softmax_next_to_inf_keeps_zeros_for_finite_entries(jit):
+    # Found by the long fuzz run: softmax shifted by 0 when a slice's max was +inf, so
+    # exp(89) overflowed float32 and inf / inf turned that entry's 0 into nan. The shift is
+    # now the largest finite entry.
+    col = np.array([89.0, 1e-20, np.inf, 1e-40, -89.0], np.float32)
+    softmax = nb.jit(nn.softmax) if jit else nn.softmax
+    with np.errstate(invalid="ignore", over="ignore"):
+        got = softmax(col)
+    np.testing.assert_array_equal(got, np.array([0, 0, np.nan, 0, 0], np.float32))
+    np.testing.assert_array_equal(nn.logsumexp(col), np.float32(np.inf))
