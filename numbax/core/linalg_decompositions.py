@@ -9,24 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .avals import ShapedArray
-from .primitives import Primitive, abstract_eval_rules, impl_rules
-
-
-def _define(name: str, abstract_eval, impl) -> Primitive:
-    prim = Primitive(name, multiple_results=True)
-    abstract_eval_rules[prim] = abstract_eval
-    impl_rules[prim] = impl
-    return prim
-
-
-def check_matrix(name: str, a: ShapedArray, square: bool = False) -> None:
-    """A float stack of matrices (square ones if square), else a TypeError/ValueError."""
-    if a.dtype.kind != "f":
-        raise TypeError(f"{name} needs a floating-point matrix, got {a.str_short()}")
-    if a.ndim < 2 or (square and a.shape[-1] != a.shape[-2]):
-        what = "square matrices (shape (..., n, n))" if square else "matrices (shape (..., m, n))"
-        raise ValueError(f"{name} needs a stack of {what}, got shape {a.shape}")
+from .linalg_primitives import check_matrix, define
 
 
 def _nan_on_failure(fn, a) -> list:
@@ -60,7 +43,7 @@ def _nan_on_failure(fn, a) -> list:
 
 
 def _qr_aval(a, *, full_matrices: bool):
-    check_matrix("qr", a)
+    check_matrix("qr", a, square=False)
     *batch, m, n = a.shape
     k = m if full_matrices else min(m, n)
     return [a.update(shape=(*batch, m, k)), a.update(shape=(*batch, k, n))]
@@ -71,7 +54,7 @@ def _qr(a, *, full_matrices: bool):
     return [q.astype(a.dtype, copy=False), r.astype(a.dtype, copy=False)]
 
 
-qr_p = _define("qr", _qr_aval, _qr)
+qr_p = define("qr", _qr_aval, _qr, multiple_results=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -79,7 +62,7 @@ qr_p = _define("qr", _qr_aval, _qr)
 
 
 def _svd_aval(a, *, full_matrices: bool, compute_uv: bool):
-    check_matrix("svd", a)
+    check_matrix("svd", a, square=False)
     *batch, m, n = a.shape
     k = min(m, n)
     s = a.update(shape=(*batch, k))
@@ -100,7 +83,7 @@ def _svd_lapack(a, full_matrices: bool, compute_uv: bool):
     return [x.astype(a.dtype, copy=False) for x in (s, u, vt)]
 
 
-svd_p = _define("svd", _svd_aval, _svd)
+svd_p = define("svd", _svd_aval, _svd, multiple_results=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -121,4 +104,4 @@ def _eigh_lapack(a, lower: bool):
     return [v.astype(a.dtype, copy=False), w.astype(a.dtype, copy=False)]
 
 
-eigh_p = _define("eigh", _eigh_aval, _eigh)
+eigh_p = define("eigh", _eigh_aval, _eigh, multiple_results=True)

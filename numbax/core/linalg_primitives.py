@@ -16,14 +16,16 @@ from .avals import ShapedArray
 from .primitives import Primitive, abstract_eval_rules, impl_rules
 
 
-def _define(name: str, abstract_eval, impl, multiple_results=False, **declaration) -> Primitive:
+def define(name: str, abstract_eval, impl, multiple_results=False, **declaration) -> Primitive:
+    """A linear-algebra primitive with its abstract eval and NumPy impl registered."""
     prim = Primitive(name, multiple_results, **declaration)
     abstract_eval_rules[prim] = abstract_eval
     impl_rules[prim] = impl
     return prim
 
 
-def _check_matrix(name: str, a: ShapedArray, square: bool = True) -> None:
+def check_matrix(name: str, a: ShapedArray, square: bool = True) -> None:
+    """A float stack of matrices (square ones if square), else a TypeError/ValueError."""
     if a.dtype.kind != "f":
         raise TypeError(f"{name} needs a floating-point matrix, got {a.str_short()}")
     if a.ndim < 2 or (square and a.shape[-1] != a.shape[-2]):
@@ -36,7 +38,7 @@ def _check_matrix(name: str, a: ShapedArray, square: bool = True) -> None:
 
 
 def _cholesky_aval(a):
-    _check_matrix("cholesky", a)
+    check_matrix("cholesky", a)
     return [a]
 
 
@@ -55,7 +57,7 @@ def _cholesky(a):
     return [out.reshape(a.shape)]
 
 
-cholesky_p = _define("cholesky", _cholesky_aval, _cholesky)
+cholesky_p = define("cholesky", _cholesky_aval, _cholesky)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -63,7 +65,7 @@ cholesky_p = _define("cholesky", _cholesky_aval, _cholesky)
 
 
 def _triangular_solve_aval(a, b, *, left_side, lower, transpose_a, unit_diagonal):
-    _check_matrix("triangular_solve", a)
+    check_matrix("triangular_solve", a)
     if b.dtype != a.dtype:
         raise TypeError(f"triangular_solve needs operands of one dtype, got {a.str_short()} "
                         f"and {b.str_short()}")
@@ -112,7 +114,7 @@ def _triangular_solve(a, b, *, left_side, lower, transpose_a, unit_diagonal):
     return [np.ascontiguousarray(x, dtype=a.dtype)]
 
 
-triangular_solve_p = _define("triangular_solve", _triangular_solve_aval, _triangular_solve,
+triangular_solve_p = define("triangular_solve", _triangular_solve_aval, _triangular_solve,
                              linear=True)  # linear in b only; a is never transposed
 
 
@@ -121,7 +123,7 @@ triangular_solve_p = _define("triangular_solve", _triangular_solve_aval, _triang
 
 
 def _lu_aval(a):
-    _check_matrix("lu", a, square=False)
+    check_matrix("lu", a, square=False)
     m, n = a.shape[-2:]
     batch = a.shape[:-2]
     return [a, ShapedArray(batch + (min(m, n),), np.dtype(np.int32)),
@@ -152,7 +154,7 @@ def _lu(a):
             perm.reshape(batch + (m,))]
 
 
-lu_p = _define("lu", _lu_aval, _lu, multiple_results=True)
+lu_p = define("lu", _lu_aval, _lu, multiple_results=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -177,5 +179,5 @@ def _pivots_to_permutation(pivots, *, permutation_size):
     return [perm.reshape(pivots.shape[:-1] + (permutation_size,))]
 
 
-lu_pivots_to_permutation_p = _define("lu_pivots_to_permutation", _pivots_aval,
+lu_pivots_to_permutation_p = define("lu_pivots_to_permutation", _pivots_aval,
                                      _pivots_to_permutation)

@@ -75,7 +75,7 @@ def eigh(x, *, lower: bool = True, symmetrize_input: bool = True) -> tuple:
     """(v, w) with x = v diag(w) vᵀ, w ascending, for symmetric x read from its lower (or
     upper) triangle; with symmetrize_input, (x + xᵀ) / 2 is decomposed, so derivatives are
     symmetric (as jax.lax.linalg.eigh)."""
-    D.check_matrix("eigh", get_aval(x), square=True)
+    LP.check_matrix("eigh", get_aval(x), square=True)
     return tuple(D.eigh_p.bind_list(_symmetrize(x) if symmetrize_input else x,
                                     lower=bool(lower)))
 
