@@ -226,6 +226,12 @@ def _index(ctx, x):
     return {"index": Src(f"({text},)" if len(entries) == 1 and text == "..." else text or "()")}
 
 
+def _pad_mode(ctx, x):
+    # edge, reflect and wrap cannot extend an empty axis (NumPy raises, as numbax does).
+    modes = ("constant",) if 0 in x.shape else ("constant", "edge", "reflect", "wrap")
+    return {"mode": ctx.draw(st.sampled_from(modes))}
+
+
 def _astype(ctx, x):
     return {"dtype": "float64" if ctx.f64_only else ctx.draw(st.sampled_from(("float32", "float64")))}
 
@@ -437,6 +443,21 @@ OPS: dict[str, Op] = {
     "outer": Op("m.outer({0}, {1})", "ff", broadcast=False),
     "vdot": Op("m.vdot({0}, {1})", "ff", broadcast=False),
     "gram": Op("m.matmul({0}, m.swapaxes({0}, -1, -2))"),
+    "einsum": Op("m.einsum('...i,...i->...', {0}, {0})",
+                 params=lambda ctx, x: {} if x.shape else None),
+    # sorting, differences, padding, triangles
+    "sort": Op("m.sort({0}, axis={axis})", params=_one_axis, diff="kink"),
+    "cumprod": Op("m.cumprod({0}, axis={axis})", guards=("bounded",), params=_cumsum),
+    "diff": Op("m.diff({0}, axis={axis})", params=_one_axis),
+    "pad": Op("m.pad({0}, 1, mode={mode})", params=_pad_mode),
+    "triu": Op("m.triu({0}, {k})",
+               params=lambda ctx, x: {"k": ctx.draw(st.integers(-1, 1))} if len(x.shape) >= 2
+               else None),
+    "nextafter": Op("m.nextafter({0}, {1})", "ff", diff="kink"),
+    # .at[] updates (scatters): NumPy's stand-in is NP.at, np.ufunc.at on a copy
+    "at_add": Op("m.at({0})[{index}].add(1.5)", params=_index),
+    "at_multiply": Op("m.at({0})[{index}].multiply(0.5)", params=_index),
+    "at_max": Op("m.at({0})[{index}].max(0.25)", params=_index, diff="kink"),
 }
 
 # Control flow and call wrappers have builders (_Block._<name>: their bodies are nested
@@ -1058,6 +1079,31 @@ def _np_astype(x, dtype):
     return np.asarray(x).astype(dtype)
 
 
+class _NpAt:
+    """NumPy's stand-in for numbax.numpy.at(x)[index]: the update made on a copy with
+    np.ufunc.at, which, as numbax, accumulates over repeated indices."""
+
+    def __init__(self, x, index=()):
+        self.x, self.index = np.asarray(x), index
+
+    def __getitem__(self, index):
+        return _NpAt(self.x, index)
+
+    def _update(self, ufunc, value):
+        out = self.x.copy()
+        ufunc.at(out, self.index, value)
+        return out
+
+    def add(self, value):
+        return self._update(np.add, value)
+
+    def multiply(self, value):
+        return self._update(np.multiply, value)
+
+    def max(self, value):
+        return self._update(np.maximum, value)
+
+
 def _np_logsumexp(x, axis=None, keepdims=False):
     # logaddexp's reduction never overflows; longdouble keeps the float64 result exact.
     x = np.asarray(x)
@@ -1088,5 +1134,5 @@ NP = Namespace(np, cond=_np_cond, scan=_np_scan, while_loop=_np_while_loop,
                jit=lambda f: f, checkpoint=lambda f: f,
                sigmoid=lambda x: np.exp(-np.logaddexp(0, -x)), softplus=lambda x: np.logaddexp(0, x),
                logsumexp=_np_logsumexp, softmax=_np_softmax, relu=lambda x: np.maximum(x, 0),
-               rsqrt=lambda x: 1 / np.sqrt(x))
+               rsqrt=lambda x: 1 / np.sqrt(x), at=_NpAt)
 NP.fit = _make_fit(NP)
