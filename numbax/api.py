@@ -74,9 +74,7 @@ def _bad_leaf(fname: str, where: str, x, hint: str) -> Exception:
                              "64-bit integer; pass it as a float or as an array")
     msg = (f"{fname}: {where} is of type {type(x).__name__}; expected an array, a Python scalar "
            "or a pytree of them")
-    if isinstance(x, complex):
-        msg += "; numbax has no complex dtypes"
-    elif hint:
+    if hint:
         msg += f"; {hint}"
     return TypeError(msg)
 
@@ -135,14 +133,36 @@ def _argnums_tuple(argnums, nargs: int, fname: str) -> tuple[int, ...]:
     return tuple(a % nargs for a in nums)
 
 
-def _check_float_inputs(leaves, fname: str, named) -> None:
-    """The differentiated inputs are float arrays or scalars; `named` is as for leaf_avals."""
+def _check_float_inputs(leaves, fname: str, named, holomorphic: bool = False) -> None:
+    """The differentiated inputs are float or complex arrays or scalars (complex ones only, with
+    holomorphic; real ones only for jacfwd without it); `named` is as for leaf_avals."""
     for i, aval in enumerate(leaf_avals(fname, leaves, named)):
-        if aval.dtype.kind != "f":
-            where = _leaf_location(named, i)[0]
-            raise TypeError(f"{fname} requires floating-point inputs, but {where} has dtype "
-                            f"{aval.dtype} ({aval.str_short()}); convert it with .astype(float) "
-                            "or exclude it from argnums")
+        where = _leaf_location(named, i)[0]
+        if holomorphic and aval.dtype.kind != "c":
+            raise TypeError(f"{fname} with holomorphic=True requires inputs with complex dtype, "
+                            f"but {where} has dtype {aval.dtype} ({aval.str_short()})")
+        if aval.dtype.kind == "c" and fname == "jacfwd" and not holomorphic:
+            raise TypeError(f"jacfwd requires real-valued inputs, but {where} has dtype "
+                            f"{aval.dtype}. For holomorphic differentiation, pass "
+                            "holomorphic=True. For differentiation of non-holomorphic functions "
+                            "involving complex inputs, use jvp directly.")
+        if aval.dtype.kind not in "fc":
+            raise TypeError(f"{fname} requires floating-point or complex inputs, but {where} has "
+                            f"dtype {aval.dtype} ({aval.str_short()}); convert it with "
+                            ".astype(float) or exclude it from argnums")
+
+
+def _check_outputs(avals, fname: str, holomorphic: bool) -> None:
+    """grad's and jacrev's outputs are real (JAX's rule), or complex with holomorphic=True."""
+    for aval in avals:
+        if holomorphic and aval.dtype.kind != "c":
+            raise TypeError(f"{fname} with holomorphic=True requires outputs with complex dtype, "
+                            f"but got {aval.str_short()}")
+        if not holomorphic and aval.dtype.kind == "c" and fname != "jacfwd":
+            raise TypeError(f"{fname} requires real-valued outputs, but got {aval.str_short()}. "
+                            "For holomorphic differentiation, pass holomorphic=True. For "
+                            "differentiation of non-holomorphic functions involving complex "
+                            "outputs, use vjp directly.")
 
 
 def _split_aux(out, has_aux: bool, fname: str):
@@ -151,7 +171,7 @@ def _split_aux(out, has_aux: bool, fname: str):
     if not isinstance(out, tuple | list) or len(out) != 2:
         if isinstance(out, tuple | list):
             got = f"{type(out).__name__} of length {len(out)}"
-        elif isinstance(out, Tracer | np.ndarray | np.generic | bool | int | float):
+        elif isinstance(out, Tracer | np.ndarray | np.generic | bool | int | float | complex):
             got = f"a single array {get_aval(out).str_short()}"
         else:
             got = type(out).__name__
@@ -214,7 +234,8 @@ def _flatten_with_aux(fun, in_tree, has_aux: bool, fname: str):
     return flat_fun, box
 
 
-def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False) -> Callable:
+def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False,
+                   holomorphic: bool = False) -> Callable:
     """Like grad, but returns (value, gradient) (or ((value, aux), gradient) with has_aux).
 
     >>> import numbax as nb
@@ -225,7 +246,8 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False) -> Callable:
         nums = _argnums_tuple(argnums, len(args), "grad")
         dyn = tuple(args[i] for i in nums)
         leaves, in_tree = tree_flatten(dyn)
-        _check_float_inputs(leaves, "grad", named_arguments(dyn, nums, hint=_ARGNUMS_HINT))
+        _check_float_inputs(leaves, "grad", named_arguments(dyn, nums, hint=_ARGNUMS_HINT),
+                            holomorphic)
         f = _dyn_fun(fun, args, kwargs, nums)
         flat_fun, box = _flatten_with_aux(lambda *d: f(*d), in_tree, has_aux, "grad")
 
@@ -235,7 +257,8 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False) -> Callable:
                 raise TypeError(f"grad requires a function returning a scalar, got an output with "
                                 f"structure {box[0]}")
             aval = get_aval(outs[0], "grad: output")
-            if aval.shape != () or aval.dtype.kind != "f":
+            _check_outputs([aval], "grad", holomorphic)
+            if aval.shape != () or aval.dtype.kind not in "fc":
                 raise TypeError("grad requires a real scalar output (shape () and a float dtype), "
                                 f"got {aval.str_short()}; use jacrev or vjp for other outputs")
             return outs
@@ -253,14 +276,20 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False) -> Callable:
     return value_and_grad_f
 
 
-def grad(fun: Callable, argnums=0, has_aux: bool = False) -> Callable:
+def grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = False) -> Callable:
     """The gradient of a scalar-valued function with respect to the argnums arguments.
+
+    For a real function of complex inputs z = x + iy the result is df/dx - i df/dy, JAX's
+    convention (the conjugate of the steepest-ascent direction: step along its conjugate).
+    With holomorphic=True the function maps complex to complex and the result is f'(z).
 
     >>> import numbax as nb, numbax.numpy as xnp
     >>> nb.grad(lambda x: xnp.sin(x) * x)(0.0)
     array(0.)
+    >>> nb.grad(lambda z: z * z, holomorphic=True)(1j)
+    array(0.+2.j)
     """
-    vg = value_and_grad(fun, argnums, has_aux)
+    vg = value_and_grad(fun, argnums, has_aux, holomorphic)
 
     def grad_f(*args, **kwargs):
         (value, g) = vg(*args, **kwargs)
@@ -342,28 +371,36 @@ def _std_basis(leaves):
             for i, a in enumerate(avals)]
 
 
-def jacfwd(fun: Callable, argnums=0, has_aux: bool = False) -> Callable:
-    """The Jacobian by forward mode: shape output.shape + input.shape per leaf pair."""
-    return _jacobian(fun, argnums, has_aux, "jacfwd")
+def jacfwd(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = False
+           ) -> Callable:
+    """The Jacobian by forward mode: shape output.shape + input.shape per leaf pair.
+
+    Inputs are real unless holomorphic=True (complex inputs and outputs, f'(z) entries)."""
+    return _jacobian(fun, argnums, has_aux, "jacfwd", holomorphic)
 
 
-def jacrev(fun: Callable, argnums=0, has_aux: bool = False) -> Callable:
-    """The Jacobian by reverse mode: shape output.shape + input.shape per leaf pair."""
-    return _jacobian(fun, argnums, has_aux, "jacrev")
+def jacrev(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = False
+           ) -> Callable:
+    """The Jacobian by reverse mode: shape output.shape + input.shape per leaf pair.
+
+    Outputs are real unless holomorphic=True (complex inputs and outputs, f'(z) entries)."""
+    return _jacobian(fun, argnums, has_aux, "jacrev", holomorphic)
 
 
-def hessian(fun: Callable, argnums=0) -> Callable:
+def hessian(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = False
+            ) -> Callable:
     """The Hessian, as jacfwd(jacrev(fun)) (forward-over-reverse)."""
-    return jacfwd(jacrev(fun, argnums), argnums)
+    return jacfwd(jacrev(fun, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)
 
 
-def _jacobian(fun, argnums, has_aux, fname):
+def _jacobian(fun, argnums, has_aux, fname, holomorphic):
     """Jacobian blocks (out leaf shape + in leaf shape) by vmap over a standard basis."""
     def jac_f(*args, **kwargs):
         nums = _argnums_tuple(argnums, len(args), fname)
         dyn = tuple(args[i] for i in nums)
         in_leaves, in_tree = tree_flatten(dyn)
-        _check_float_inputs(in_leaves, fname, named_arguments(dyn, nums, hint=_ARGNUMS_HINT))
+        _check_float_inputs(in_leaves, fname, named_arguments(dyn, nums, hint=_ARGNUMS_HINT),
+                            holomorphic)
         in_leaves = [xnp.asarray(x) for x in in_leaves]
         f = _dyn_fun(fun, args, kwargs, nums)
         flat_fun, box = _flatten_with_aux(lambda *d: f(*d), in_tree, has_aux, fname)
@@ -387,12 +424,14 @@ def _jacobian(fun, argnums, has_aux, fname):
             if any(b is not None for b in bdims[:n_p]):
                 outs = [v if b is None else batching.moveaxis(v, b, 0, n_basis)[0]
                         for v, b in zip(outs, bdims)] if n_basis else flat_fun(*in_leaves)
+            _check_outputs([get_aval(o) for o in outs[:box[1]]], fname, holomorphic)
             cols = [batching.moveaxis(v, b, 0, n_basis) for v, b in zip(vals[n_p:], bdims[n_p:])]
             blocks = [_blocks_from(c, in_avals, get_aval(o).shape, forward=True)
                       for c, o in zip(cols, outs)]
         else:
             outs, vjp_fn = ad.vjp_flat(flat_fun, in_leaves, name)
             n = box[1]
+            _check_outputs([get_aval(o) for o in outs[:n]], fname, holomorphic)
             basis = _std_basis(outs[:n])
             aux_zeros = [ad.Zero(get_aval(o)) for o in outs[n:]]
             pull = lambda *cts: vjp_fn(*cts, *aux_zeros)  # noqa: E731

@@ -254,7 +254,7 @@ _LEAF_TREE = tree_flatten(0)[1]
 def _scalar_array(x) -> np.ndarray:
     """A jit argument leaf that is not an ndarray, as a 0-d array; TypeError unless it is a
     Python or NumPy scalar (the caller then reports where the leaf sits)."""
-    if isinstance(x, bool | int | float | np.generic):
+    if isinstance(x, bool | int | float | complex | np.generic):
         a = np.asarray(x)
         if a.dtype.kind != "O":  # Python ints past 64 bits become object arrays
             return a

@@ -91,14 +91,14 @@ def test_each_call_traces_for_the_argument_shapes():
     assert a.out_avals == [_aval((3,))] and b.out_avals == [_aval((4,), np.float32)]
 
 
-@pytest.mark.parametrize("bad", [np.array([object()]), np.array(["a", "b"]), np.ones(2, complex)],
-                         ids=["object", "str", "complex"])
+@pytest.mark.parametrize("bad", [np.array([object()]), np.array(["a", "b"]),
+                                 np.ones(2, np.clongdouble)], ids=["object", "str", "clongdouble"])
 def test_make_jaxpr_rejects_unsupported_dtypes(bad):
     with pytest.raises(TypeError, match="make_jaxpr: argument 1 has dtype"):
         nb.make_jaxpr(lambda x, y: x)(np.ones(2), bad)
 
 
-@pytest.mark.parametrize("bad", ["text", object(), 1 + 2j], ids=["str", "object", "complex"])
+@pytest.mark.parametrize("bad", ["text", object(), {1}], ids=["str", "object", "set"])
 def test_make_jaxpr_rejects_non_array_leaves(bad):
     with pytest.raises(TypeError, match="make_jaxpr: argument 0 is of type"):
         nb.make_jaxpr(lambda x: x)(bad)

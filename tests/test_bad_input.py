@@ -23,8 +23,8 @@ BACKENDS = ["numba", "interpreter"]
 # (id, value, what the error says about it when it is argument {pos}); the same words come
 # eagerly from numbax.numpy and from every transformation.
 BAD_VALUES = [
-    ("complex-array", np.ones(2, complex),
-     "argument {pos} has dtype complex128, which numbax does not support"),
+    ("long-complex-array", np.ones(2, np.clongdouble),
+     f"argument {{pos}} has dtype {np.dtype(np.clongdouble)}, which numbax does not support"),
     ("object-array", np.array([1, "a"], dtype=object),
      "argument {pos} has dtype object, which numbax does not support"),
     ("string-array", np.array(["a", "b"]),
@@ -33,9 +33,8 @@ BAD_VALUES = [
      "argument {pos} has dtype datetime64[D], which numbax does not support"),
     ("big-endian-array", np.ones(2, ">f8"),
      "argument {pos} has dtype >f8, in non-native byte order"),
-    ("numpy-complex-scalar", np.complex128(1 + 2j),
-     "argument {pos} has dtype complex128, which numbax does not support"),
-    ("python-complex", 1 + 2j, "argument {pos} is of type complex"),
+    ("numpy-long-double-scalar", np.longdouble(1.5),
+     f"argument {{pos}} has dtype {np.dtype(np.longdouble)}, which numbax does not support"),
     ("string", "abc", "argument {pos} is of type str"),
     ("object", object(), "argument {pos} is of type object"),
 ]
@@ -96,8 +95,8 @@ def test_jit_error_names_the_position_in_the_call_and_inside_the_pytree(backend)
     # Static arguments still count: the bad leaf is argument 2, not the second traced one.
     with pytest.raises(TypeError, match=r"^jit: argument 2\[1\] is of type str"):
         f("fast", {"w": X}, [X, "b"])
-    with pytest.raises(TypeError, match=r"^jit: argument 1\['b'\] has dtype complex128"):
-        f("fast", {"w": X, "b": np.ones(1, complex)}, [X])
+    with pytest.raises(TypeError, match=r"^jit: argument 1\['b'\] has dtype object"):
+        f("fast", {"w": X, "b": np.ones(1, object)}, [X])
     with pytest.raises(TypeError, match="^jit: keyword argument 'scale' is of type str; .*"
                                         "pass it by position and mark it static"):
         nb.jit(lambda x, scale=1.0: x * scale, backend=backend)(X, scale="2")
@@ -118,8 +117,8 @@ def test_jit_checks_arguments_inside_other_transformations():
     inner = nb.jit(lambda a, s: a * 2.0)
     with pytest.raises(TypeError, match="^jit: argument 1 is of type str"):
         nb.grad(lambda x: inner(x, "abc"))(1.0)
-    with pytest.raises(TypeError, match="^jit: argument 1 is of type complex"):
-        nb.vmap(lambda x: inner(x, 1j))(X)
+    with pytest.raises(TypeError, match="^jit: argument 1 is of type object"):
+        nb.vmap(lambda x: inner(x, object()))(X)
 
 
 def test_validation_stays_off_the_cached_call_path(monkeypatch):

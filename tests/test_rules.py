@@ -84,8 +84,9 @@ def test_elementwise_scalar_rule_gives_python_source(prim):
     # The declaration is enough for fusion to take the primitive and for the code generator
     # to write its element, with and without vecmath.
     eqn = (_sample_eqn(prim, np.float64) or _sample_eqn(prim, np.bool_)
-           or _sample_eqn(prim, np.int64))  # integer-only ones: shifts, population_count
-    assert eqn is not None, f"{prim.name} accepts no float64, bool or int64 operands"
+           or _sample_eqn(prim, np.int64)  # integer-only ones: shifts, population_count
+           or _sample_eqn(prim, np.complex128))  # complex-only ones: real, imag, conj
+    assert eqn is not None, f"{prim.name} accepts no float64, bool, int64 or complex operands"
     assert is_fusible(eqn)
     for fast_math in (True, False):
         text = codegen.scalar_expression(eqn, [f"v{i}" for i in range(len(eqn.inputs))],

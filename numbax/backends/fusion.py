@@ -25,8 +25,7 @@ def is_fusible(eqn: Eqn) -> bool:
         return False
     if any(v.aval.dtype == np.float16 for v in [*eqn.inputs, *eqn.outputs]):
         return False  # Numba has no float16 scalars: compiled loops neither read nor write one
-    # Integer division and powers keep lax's exact semantics in NumPy.
-    return not (rule.floats_only and eqn.outputs[0].aval.dtype.kind != "f")
+    return eqn.outputs[0].aval.dtype.kind in rule.kinds
 
 
 @dataclass(eq=False)

@@ -5,14 +5,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# The dtypes numbax computes with. Complex, object, string and datetime arrays are rejected
-# at the API boundary so that no rule ever has to guess what they mean.
+# The dtypes numbax computes with. Object, string and datetime arrays are rejected at the API
+# boundary so that no rule ever has to guess what they mean.
 SUPPORTED_DTYPES = frozenset(
     np.dtype(t)
     for t in (
         np.bool_, np.int8, np.int16, np.int32, np.int64,
         np.uint8, np.uint16, np.uint32, np.uint64,
-        np.float16, np.float32, np.float64,
+        np.float16, np.float32, np.float64, np.complex64, np.complex128,
     )
 )
 
@@ -51,8 +51,15 @@ class ShapedArray:
         return f"ShapedArray({self.str_short()})"
 
 
-def is_float(dtype: np.dtype) -> bool:
-    return np.issubdtype(dtype, np.floating)
+def is_inexact(dtype: np.dtype) -> bool:
+    """Float or complex: the dtypes that have tangents."""
+    return np.dtype(dtype).kind in "fc"
+
+
+def real_dtype(dtype: np.dtype) -> np.dtype:
+    """The dtype of the real and imaginary parts of dtype (dtype itself when it is real)."""
+    dtype = np.dtype(dtype)
+    return np.empty(0, dtype).real.dtype
 
 
 def check_dtype(dtype: np.dtype, what: str) -> np.dtype:
@@ -64,7 +71,7 @@ def check_dtype(dtype: np.dtype, what: str) -> np.dtype:
                             "does not support; convert it with .astype(x.dtype.newbyteorder('='))")
         raise TypeError(
             f"{what} has dtype {dtype}, which numbax does not support; expected a bool, "
-            "integer or floating-point array")
+            "integer, floating-point or complex array")
     return dtype
 
 
@@ -72,7 +79,7 @@ def aval_of_value(x, what: str = "argument") -> ShapedArray:
     """The ShapedArray of a concrete value (NumPy array, NumPy scalar or Python scalar)."""
     if isinstance(x, np.ndarray | np.generic):
         return ShapedArray(x.shape, check_dtype(x.dtype, what))
-    if isinstance(x, bool | int | float):
+    if isinstance(x, bool | int | float | complex):
         dtype = np.asarray(x).dtype
         if dtype.kind == "O":
             raise OverflowError(f"{what} is the Python int {x}, which does not fit in a 64-bit "
@@ -80,7 +87,7 @@ def aval_of_value(x, what: str = "argument") -> ShapedArray:
         return ShapedArray((), dtype)
     raise TypeError(
         f"{what} is of type {type(x).__name__}; expected a numbax/NumPy array or a Python "
-        "scalar (bool, int, float)")
+        "scalar (bool, int, float, complex)")
 
 
 def broadcast_shapes(op: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import numpy as np
 
 from . import trace
-from .avals import ShapedArray, broadcast_shapes, check_dtype, short_dtype_name
+from .avals import ShapedArray, broadcast_shapes, check_dtype, real_dtype, short_dtype_name
 from .scalar import ScalarRule, literal
 
 
@@ -120,7 +120,11 @@ def _elementwise_aval(name: str, avals, kinds: str, out_dtype=None) -> ShapedArr
     return ShapedArray(shape, dtype if out_dtype is None else out_dtype)
 
 
-FLOAT, NUMERIC, ANY = "f", "iuf", "biuf"
+# Dtype kinds: FLOAT is real floating point only (floor, atan2...); INEXACT adds complex, for
+# the analytic functions NumPy defines on complex numbers; ORDERED kinds compare with < (NumPy's
+# lexicographic order of complex numbers is not lax's), ANY adds complex for == and select.
+FLOAT, INEXACT, NUMERIC, ORDERED, ANY = "f", "fc", "iufc", "biuf", "biufc"
+REAL_NUMERIC = "iuf"
 
 
 def elementwise(name: str, fn: Callable, kinds: str = FLOAT, out_dtype=None, *,
@@ -140,6 +144,8 @@ def elementwise(name: str, fn: Callable, kinds: str = FLOAT, out_dtype=None, *,
 
 
 def _logistic(x):
+    if x.dtype.kind == "c":
+        return 1 / (1 + np.exp(-x))
     # exp(-|x|) never overflows, and exp(x) / (1 + exp(x)) keeps tiny results for x < 0.
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
@@ -147,16 +153,17 @@ def _logistic(x):
 
 def _int_div(x, y):
     x, y = np.asarray(x), np.asarray(y)  # grad's primals may be Python floats
-    if x.dtype.kind == "f":
+    if x.dtype.kind in "fc":
         return np.divide(x, y)
     # lax semantics: integer division rounds toward zero (C), not toward -inf (Python).
     q = np.floor_divide(x, y)
     return np.where((q < 0) & (q * y != x), q + 1, q)
 
 
-def _transcendental(function: str, vecmath: str | None = None) -> ScalarRule:
-    """np.<function>(x), about ten simple operations, with numbax's vectorisable version."""
-    return ScalarRule(f"np.{function}({{0}})", cost=10, vecmath=vecmath)
+def _transcendental(function: str, vecmath: str | None = None, kinds: str = "fc") -> ScalarRule:
+    """np.<function>(x), about ten simple operations, with numbax's vectorisable version;
+    kinds="f" where Numba's complex version is not NumPy's at finite arguments."""
+    return ScalarRule(f"np.{function}({{0}})", cost=10, vecmath=vecmath, kinds=kinds)
 
 
 def _pow_special(eqn, operands, d):
@@ -175,31 +182,51 @@ def _pow_special(eqn, operands, d):
 # +0.0 turns -0.0 into +0.0 and keeps nan), and maximum/minimum return their second operand
 # on ties (so maximum(0.0, -0.0) is -0.0) and nan if either operand is nan.
 neg_p = elementwise("neg", np.negative, NUMERIC, scalar=ScalarRule("-{0}"), linear=True)
-abs_p = elementwise("abs", np.abs, NUMERIC, scalar=ScalarRule("abs({0})"))
-sign_p = elementwise("sign", np.sign, NUMERIC,
-                     scalar=ScalarRule("np.sign({0})", float_expr="np.sign({0}) + {d}(0)"))
-exp_p = elementwise("exp", np.exp, scalar=_transcendental("exp", "exp"))
-log_p = elementwise("log", np.log, scalar=_transcendental("log", "log"))
-log1p_p = elementwise("log1p", np.log1p, scalar=_transcendental("log1p", "log1p"))
-expm1_p = elementwise("expm1", np.expm1, scalar=_transcendental("expm1", "expm1"))
-sin_p = elementwise("sin", np.sin, scalar=_transcendental("sin", "sin"))
-cos_p = elementwise("cos", np.cos, scalar=_transcendental("cos", "cos"))
-tan_p = elementwise("tan", np.tan, scalar=_transcendental("tan", "tan"))
-tanh_p = elementwise("tanh", np.tanh, scalar=_transcendental("tanh", "tanh"))
-sqrt_p = elementwise("sqrt", np.sqrt, scalar=ScalarRule("np.sqrt({0})"))
-rsqrt_p = elementwise("rsqrt", lambda x: 1 / np.sqrt(x), scalar=ScalarRule("{d}(1) / np.sqrt({0})"))
+
+
+def _abs_aval(x):
+    # |z| of a complex z is real, of the dtype of its parts.
+    return [_elementwise_aval("abs", [x], NUMERIC).update(dtype=real_dtype(x.dtype))]
+
+
+abs_p = _define("abs", _abs_aval, lambda x: [np.asarray(np.abs(x))], kind="elementwise",
+                scalar=ScalarRule("abs({0})"))
+
+
+def _complex_sign(eqn, operands, d):
+    # NumPy 2 (and lax): sign(z) = z / |z|, and 0 at 0.
+    if eqn.outputs[0].aval.dtype.kind != "c":
+        return None
+    return f"({operands[0]} / abs({operands[0]}) if {operands[0]} != 0 else {d}(0))"
+
+
+sign_p = elementwise("sign", np.sign, NUMERIC, scalar=ScalarRule(
+    "np.sign({0})", float_expr="np.sign({0}) + {d}(0)", special=_complex_sign))
+exp_p = elementwise("exp", np.exp, INEXACT, scalar=_transcendental("exp", "exp"))
+log_p = elementwise("log", np.log, INEXACT, scalar=_transcendental("log", "log", "f"))
+log1p_p = elementwise("log1p", np.log1p, INEXACT, scalar=_transcendental("log1p", "log1p", "f"))
+expm1_p = elementwise("expm1", np.expm1, INEXACT, scalar=_transcendental("expm1", "expm1"))
+sin_p = elementwise("sin", np.sin, INEXACT, scalar=_transcendental("sin", "sin"))
+cos_p = elementwise("cos", np.cos, INEXACT, scalar=_transcendental("cos", "cos"))
+tan_p = elementwise("tan", np.tan, INEXACT, scalar=_transcendental("tan", "tan"))
+tanh_p = elementwise("tanh", np.tanh, INEXACT, scalar=_transcendental("tanh", "tanh", "f"))
+sqrt_p = elementwise("sqrt", np.sqrt, INEXACT, scalar=ScalarRule("np.sqrt({0})"))
+rsqrt_p = elementwise("rsqrt", lambda x: 1 / np.sqrt(x), INEXACT,
+                      scalar=ScalarRule("{d}(1) / np.sqrt({0})", kinds="f"))
 # exp(-|x|) never overflows: 1 / (1 + exp(-x)) would round exp(100) to inf in float32 and
 # return 0 where the answer (3.7e-44) is representable.
-logistic_p = elementwise("logistic", _logistic, scalar=ScalarRule(
+logistic_p = elementwise("logistic", _logistic, INEXACT, scalar=ScalarRule(
     "({d}(1) / ({d}(1) + np.exp(-abs({0}))) if {0} >= 0 else "
-    "np.exp(-abs({0})) / ({d}(1) + np.exp(-abs({0}))))", cost=10, vecmath="logistic"))
+    "np.exp(-abs({0})) / ({d}(1) + np.exp(-abs({0}))))", cost=10, vecmath="logistic",
+    special=lambda eqn, ops, d: f"{d}(1) / ({d}(1) + np.exp(-{ops[0]}))"
+    if eqn.outputs[0].aval.dtype.kind == "c" else None))
 # cbrt: the worked example of docs/adding-a-primitive.md. d/dx cbrt(x) = 1 / (3 cbrt(x)^2).
 cbrt_p = elementwise(
     "cbrt", np.cbrt, scalar=ScalarRule("np.cbrt({0})", cost=10, vecmath="cbrt"),
     jvp=(lambda t, x: div_p.bind(t, mul_p.bind(np.asarray(3, trace.get_aval(x).dtype),
                                                integer_pow_p.bind(cbrt_p.bind(x), y=2))),))
 exp2_p = elementwise(
-    "exp2", np.exp2, scalar=ScalarRule("np.exp2({0})", cost=10, vecmath="exp2"),
+    "exp2", np.exp2, INEXACT, scalar=ScalarRule("np.exp2({0})", cost=10, vecmath="exp2"),
     jvp=(lambda t, x: mul_p.bind(t, mul_p.bind(exp2_p.bind(x),
                                                np.asarray(np.log(2), trace.get_aval(x).dtype))),))
 
@@ -215,30 +242,30 @@ def _one_minus_square(x):
 
 # Inverse trigonometric and hyperbolic functions: JAX's JVP formulas (lax.py), so the same
 # inf/nan come out at the edges of the domain (docs/gradient-conventions.md).
-asin_p = elementwise("asin", np.arcsin, scalar=_transcendental("arcsin", "asin"),
+asin_p = elementwise("asin", np.arcsin, INEXACT, scalar=_transcendental("arcsin", "asin", "f"),
                      jvp=(lambda t, x: mul_p.bind(t, rsqrt_p.bind(_one_minus_square(x))),))
-acos_p = elementwise("acos", np.arccos, scalar=_transcendental("arccos", "acos"),
+acos_p = elementwise("acos", np.arccos, INEXACT, scalar=_transcendental("arccos", "acos", "f"),
                      jvp=(lambda t, x: neg_p.bind(mul_p.bind(
                          t, rsqrt_p.bind(_one_minus_square(x)))),))
-atan_p = elementwise("atan", np.arctan, scalar=_transcendental("arctan", "atan"),
+atan_p = elementwise("atan", np.arctan, INEXACT, scalar=_transcendental("arctan", "atan", "f"),
                      jvp=(lambda t, x: div_p.bind(t, add_p.bind(_k(1, x), mul_p.bind(x, x))),))
-sinh_p = elementwise("sinh", np.sinh, scalar=_transcendental("sinh", "sinh"),
+sinh_p = elementwise("sinh", np.sinh, INEXACT, scalar=_transcendental("sinh", "sinh"),
                      jvp=(lambda t, x: mul_p.bind(t, cosh_p.bind(x)),))
-cosh_p = elementwise("cosh", np.cosh, scalar=_transcendental("cosh", "cosh"),
+cosh_p = elementwise("cosh", np.cosh, INEXACT, scalar=_transcendental("cosh", "cosh"),
                      jvp=(lambda t, x: mul_p.bind(t, sinh_p.bind(x)),))
-asinh_p = elementwise("asinh", np.arcsinh, scalar=_transcendental("arcsinh", "asinh"),
+asinh_p = elementwise("asinh", np.arcsinh, INEXACT, scalar=_transcendental("arcsinh", "asinh", "f"),
                       jvp=(lambda t, x: mul_p.bind(t, rsqrt_p.bind(
                           add_p.bind(mul_p.bind(x, x), _k(1, x)))),))
-acosh_p = elementwise("acosh", np.arccosh, scalar=_transcendental("arccosh", "acosh"),
+acosh_p = elementwise("acosh", np.arccosh, INEXACT, scalar=_transcendental("arccosh", "acosh", "f"),
                       jvp=(lambda t, x: mul_p.bind(t, rsqrt_p.bind(mul_p.bind(
                           sub_p.bind(x, _k(1, x)), add_p.bind(x, _k(1, x))))),))
 # 1 / ((1 + x)(1 - x)) keeps its accuracy near |x| = 1, where 1 - x * x would round.
-atanh_p = elementwise("atanh", np.arctanh, scalar=_transcendental("arctanh", "atanh"),
+atanh_p = elementwise("atanh", np.arctanh, INEXACT, scalar=_transcendental("arctanh", "atanh", "f"),
                       jvp=(lambda t, x: div_p.bind(t, mul_p.bind(
                           add_p.bind(_k(1, x), x), sub_p.bind(_k(1, x), x))),))
-log2_p = elementwise("log2", np.log2, scalar=_transcendental("log2", "log2"),
+log2_p = elementwise("log2", np.log2, INEXACT, scalar=_transcendental("log2", "log2", "f"),
                      jvp=(lambda t, x: div_p.bind(t, mul_p.bind(x, _k(np.log(2), x))),))
-log10_p = elementwise("log10", np.log10, scalar=_transcendental("log10", "log10"),
+log10_p = elementwise("log10", np.log10, INEXACT, scalar=_transcendental("log10", "log10", "f"),
                       jvp=(lambda t, x: div_p.bind(t, mul_p.bind(x, _k(np.log(10), x))),))
 # Piecewise constant: the derivative is 0 everywhere, including the jumps (as in JAX).
 floor_p = elementwise("floor", np.floor, scalar=ScalarRule("np.floor({0})"), jvp=(None,))
@@ -247,19 +274,20 @@ ceil_p = elementwise("ceil", np.ceil, scalar=ScalarRule("np.ceil({0})"), jvp=(No
 add_p = elementwise("add", np.add, NUMERIC, scalar=ScalarRule("{0} + {1}"), linear=True)
 sub_p = elementwise("sub", np.subtract, NUMERIC, scalar=ScalarRule("{0} - {1}"), linear=True)
 mul_p = elementwise("mul", np.multiply, NUMERIC, scalar=ScalarRule("{0} * {1}"), linear=True)
-div_p = elementwise("div", _int_div, NUMERIC, linear=True,
-                    scalar=ScalarRule("{0} / {1}", floats_only=True))
+div_p = elementwise("div", _int_div, NUMERIC, linear=True, scalar=ScalarRule(
+    "{0} / {1}", kinds="fc", special=lambda eqn, ops, d: f"vm.complex_divide({ops[0]}, {ops[1]})"
+    if eqn.outputs[0].aval.dtype.kind == "c" else None))
 pow_p = elementwise("pow", np.power, NUMERIC, scalar=ScalarRule(
-    "{0} ** {1}", special=_pow_special, cost=10, floats_only=True, vecmath="pow"))
-max_p = elementwise("max", np.maximum, ANY, scalar=ScalarRule(
+    "{0} ** {1}", special=_pow_special, cost=10, kinds="f", vecmath="pow"))
+max_p = elementwise("max", np.maximum, ORDERED, scalar=ScalarRule(
     "np.maximum({0}, {1})", float_expr="({0} if ({0} > {1}) | ({0} != {0}) else {1})"))
-min_p = elementwise("min", np.minimum, ANY, scalar=ScalarRule(
+min_p = elementwise("min", np.minimum, ORDERED, scalar=ScalarRule(
     "np.minimum({0}, {1})", float_expr="({0} if ({0} < {1}) | ({0} != {0}) else {1})"))
 BOOL = np.dtype(np.bool_)
-lt_p = elementwise("lt", np.less, ANY, BOOL, scalar=ScalarRule("{0} < {1}"))
-le_p = elementwise("le", np.less_equal, ANY, BOOL, scalar=ScalarRule("{0} <= {1}"))
-gt_p = elementwise("gt", np.greater, ANY, BOOL, scalar=ScalarRule("{0} > {1}"))
-ge_p = elementwise("ge", np.greater_equal, ANY, BOOL, scalar=ScalarRule("{0} >= {1}"))
+lt_p = elementwise("lt", np.less, ORDERED, BOOL, scalar=ScalarRule("{0} < {1}"))
+le_p = elementwise("le", np.less_equal, ORDERED, BOOL, scalar=ScalarRule("{0} <= {1}"))
+gt_p = elementwise("gt", np.greater, ORDERED, BOOL, scalar=ScalarRule("{0} > {1}"))
+ge_p = elementwise("ge", np.greater_equal, ORDERED, BOOL, scalar=ScalarRule("{0} >= {1}"))
 eq_p = elementwise("eq", np.equal, ANY, BOOL, scalar=ScalarRule("{0} == {1}"))
 ne_p = elementwise("ne", np.not_equal, ANY, BOOL, scalar=ScalarRule("{0} != {1}"))
 INTEGRAL = "biu"
@@ -357,8 +385,8 @@ def _rem_dy(t, x, y):
 
 
 # rem is C's fmod: the result takes the dividend's sign (lax.rem).
-rem_p = elementwise("rem", _fmod, NUMERIC,
-                    scalar=ScalarRule("np.fmod({0}, {1})", floats_only=True, cost=10),
+rem_p = elementwise("rem", _fmod, REAL_NUMERIC,
+                    scalar=ScalarRule("np.fmod({0}, {1})", kinds="f", cost=10),
                     jvp=(lambda t, x, y: t, _rem_dy))
 
 def _copysign_dx(t, x, y):
@@ -456,11 +484,60 @@ round_p = _define("round", _round_aval, _round, kind="elementwise",
                   scalar=ScalarRule(special=_round_special))
 
 
-convert_element_type_p = _define(
-    "convert_element_type", _convert_aval,
-    lambda x, *, new_dtype: [np.asarray(x).astype(new_dtype)], kind="elementwise", linear=True,
-    scalar=ScalarRule(special=lambda eqn, ops, d: f"{ops[0]} != 0"
-                      if eqn.outputs[0].aval.dtype == BOOL else f"{d}({ops[0]})"))
+def _convert(x, *, new_dtype):
+    x = np.asarray(x)
+    # complex to real keeps the real part (lax's rule), without NumPy's ComplexWarning.
+    if x.dtype.kind == "c" and np.dtype(new_dtype).kind not in "cb":
+        x = x.real
+    return [x.astype(new_dtype)]
+
+
+def _convert_special(eqn, ops, d):
+    if eqn.outputs[0].aval.dtype == BOOL:
+        return f"{ops[0]} != 0"
+    if eqn.inputs[0].aval.dtype.kind == "c" and eqn.outputs[0].aval.dtype.kind != "c":
+        return f"{d}({ops[0]}.real)"
+    return f"{d}({ops[0]})"
+
+
+convert_element_type_p = _define("convert_element_type", _convert_aval, _convert,
+                                 kind="elementwise", linear=True,
+                                 scalar=ScalarRule(special=_convert_special))
+
+
+# Complex parts. real, imag and complex are linear over the reals but map between real and
+# complex dtypes, so their transposes (interpreters/ad.py) say how a real cotangent becomes a
+# complex one.
+def _parts_aval(name: str):
+    def aval(x):
+        return [_elementwise_aval(name, [x], "c").update(dtype=real_dtype(x.dtype))]
+    return aval
+
+
+real_p = _define("real", _parts_aval("real"), lambda x: [np.asarray(np.real(x))],
+                 kind="elementwise", linear=True, scalar=ScalarRule("{0}.real", cost=0))
+imag_p = _define("imag", _parts_aval("imag"), lambda x: [np.asarray(np.imag(x))],
+                 kind="elementwise", linear=True, scalar=ScalarRule("{0}.imag", cost=0))
+conj_p = elementwise("conj", np.conjugate, "c", scalar=ScalarRule("{0}.conjugate()"),
+                     linear=True)
+
+
+def _complex_aval(x, y):
+    out = _elementwise_aval("complex", [x, y], "f")
+    if out.dtype == np.float16:
+        raise TypeError("complex needs float32 or float64 parts, got float16")
+    return [out.update(dtype=np.result_type(out.dtype, np.complex64))]
+
+
+def _complex(x, y):
+    out = np.empty(np.broadcast_shapes(np.shape(x), np.shape(y)),
+                   np.result_type(np.asarray(x).dtype, np.complex64))
+    out.real, out.imag = x, y  # x + 1j * y would turn an infinite part into nan
+    return [out]
+
+
+complex_p = _define("complex", _complex_aval, _complex, kind="elementwise", linear=True,
+                    scalar=ScalarRule("{d}(complex({0}, {1}))"))
 
 # stop_gradient is the identity on values; its JVP rule is what makes it special.
 stop_gradient_p = _define("stop_gradient", lambda x: [x], lambda x: [x], kind="elementwise",
@@ -510,8 +587,8 @@ def _with_identity(fn: Callable, maximum: bool) -> Callable:
     return reduce
 
 
-reduce_max_p = reduction("reduce_max", _with_identity(np.max, maximum=True), ANY)
-reduce_min_p = reduction("reduce_min", _with_identity(np.min, maximum=False), ANY)
+reduce_max_p = reduction("reduce_max", _with_identity(np.max, maximum=True), ORDERED)
+reduce_min_p = reduction("reduce_min", _with_identity(np.min, maximum=False), ORDERED)
 
 
 def _cumsum_aval(x, *, axis, reverse):
@@ -845,7 +922,7 @@ def _blas_safe(x, y) -> bool:
     """Whether BLAS gives IEEE products here: BLAS kernels skip the terms whose factor is an
     exact zero, so inf * 0 would vanish instead of giving nan (as it does in XLA). A sum is
     one cheap pass, and an overflowing one only sends finite operands the exact way."""
-    if x.dtype.kind != "f":
+    if x.dtype.kind not in "fc":
         return True
     with np.errstate(all="ignore"):
         return bool(np.isfinite(np.sum(x)) and np.isfinite(np.sum(y)))

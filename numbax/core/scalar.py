@@ -30,7 +30,9 @@ class ScalarRule:
     cost: work per element in simple-operation units (float64; float32 vectors hold twice the
         lanes, so a float32 transcendental counts half); 0 marks rules that only move data,
         which alone are cheaper as NumPy views than as a kernel.
-    floats_only: integer results stay unfused (their exact semantics live in the NumPy rule).
+    kinds: the output dtype kinds a fused loop computes; the others stay unfused (their exact
+        semantics live in the NumPy rule: integer division, and complex functions whose Numba
+        versions differ from NumPy's at finite arguments, such as log(0j)).
     """
 
     expr: str = ""
@@ -38,7 +40,7 @@ class ScalarRule:
     special: Callable | None = None
     vecmath: str | None = None
     cost: int = 1
-    floats_only: bool = False
+    kinds: str = "biufc"
 
     def source(self, eqn, operands: list[str]) -> str:
         """The expression computing eqn's output from its operands' expressions (no vecmath)."""
@@ -64,6 +66,9 @@ def np_type(dtype: np.dtype) -> str:
 def literal(val, dtype: np.dtype) -> str:
     """A constant written inline with its dtype (kernels capture no Python objects)."""
     v = np.asarray(val).item()
+    if isinstance(v, complex):
+        parts = (literal(p, np.float64) for p in (v.real, v.imag))
+        return f"{np_type(dtype)}(complex({', '.join(parts)}))"
     if isinstance(v, float):
         text = "np.inf" if v == np.inf else "-np.inf" if v == -np.inf else \
             "np.nan" if v != v else repr(v)

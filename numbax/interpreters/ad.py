@@ -15,7 +15,7 @@ import numpy as np
 
 from ..core import primitives as P
 from ..core import source_info
-from ..core.avals import ShapedArray
+from ..core.avals import ShapedArray, is_inexact
 from ..core.ir import Jaxpr, Literal, Var
 from ..core.lists import merge_lists, partition_list
 from ..core.primitives import Primitive, lookup
@@ -226,10 +226,16 @@ jvp_rules[P.neg_p] = lambda p, t: ([neg(p[0])], [neg(t[0])])
 
 
 def _abs_jvp(primals, tangents):
-    # JAX's rule: the slope at 0 (and -0.0) is +1, not sign(0) = 0 (docs/gradient-conventions.md).
     (x,), (t,) = primals, tangents
+    y = P.abs_p.bind(x)
+    if get_aval(x).dtype.kind == "c":
+        # d|z| = Re(conj(z) dz) / |z|, taken as 0 at z = 0 (JAX's rule).
+        safe = _select(P.eq_p.bind(y, _const(0, y)), P.full_p.bind(
+            shape=get_aval(y).shape, fill_value=1, dtype=get_aval(y).dtype), y)
+        return [y], [div(P.real_p.bind(mul(P.conj_p.bind(x), t)), safe)]
+    # JAX's rule: the slope at 0 (and -0.0) is +1, not sign(0) = 0 (docs/gradient-conventions.md).
     nonneg = P.ge_p.bind(x, _const(0, x))
-    return [P.abs_p.bind(x)], [_select(nonneg, t, neg(t))]
+    return [y], [_select(nonneg, t, neg(t))]
 
 
 jvp_rules[P.abs_p] = _abs_jvp
@@ -317,7 +323,7 @@ jvp_rules[P.select_p] = _select_jvp
 def _convert_jvp(primals, tangents, *, new_dtype):
     (x,), (t,) = primals, tangents
     out = P.convert_element_type_p.bind(x, new_dtype=new_dtype)
-    if get_aval(x).dtype.kind != "f" or new_dtype.kind != "f" or type(t) is Zero:
+    if not (is_inexact(get_aval(x).dtype) and is_inexact(new_dtype)) or type(t) is Zero:
         return [out], [Zero(get_aval(out))]
     return [out], [P.convert_element_type_p.bind(t, new_dtype=new_dtype)]
 
@@ -325,7 +331,8 @@ def _convert_jvp(primals, tangents, *, new_dtype):
 jvp_rules[P.convert_element_type_p] = _convert_jvp
 
 for _p in (P.reduce_sum_p, P.broadcast_in_dim_p, P.reshape_p, P.transpose_p, P.squeeze_p,
-           P.expand_dims_p, P.slice_p, P.pad_p, P.concatenate_p, P.cumsum_p, P.rev_p):
+           P.expand_dims_p, P.slice_p, P.pad_p, P.concatenate_p, P.cumsum_p, P.rev_p,
+           P.real_p, P.imag_p, P.conj_p, P.complex_p):
     deflinear(_p)
 
 
@@ -571,6 +578,22 @@ def _convert_transpose(cts, x, *, new_dtype):
 
 
 transpose_rules[P.convert_element_type_p] = _convert_transpose
+
+
+# Cotangents pair with tangents by Re(ct * t), without conjugation (JAX's convention), so
+# complex-linear maps transpose to their plain transposes, and the maps between real and
+# complex values as below: Re(w * Im(t)) = Re(-i w * t) makes imag's transpose -i w.
+def _complex_transpose(cts, x, y):
+    (ct,) = cts
+    return [unbroadcast(P.real_p.bind(ct), x.aval) if is_undefined(x) else None,
+            unbroadcast(neg(P.imag_p.bind(ct)), y.aval) if is_undefined(y) else None]
+
+
+transpose_rules[P.real_p] = lambda cts, x: [P.complex_p.bind(cts[0], zeros(get_aval(cts[0])))]
+transpose_rules[P.imag_p] = lambda cts, x: [P.complex_p.bind(zeros(get_aval(cts[0])),
+                                                             neg(cts[0]))]
+transpose_rules[P.conj_p] = lambda cts, x: [P.conj_p.bind(cts[0])]
+transpose_rules[P.complex_p] = _complex_transpose
 
 
 def _select_transpose(cts, pred, a, b):

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..config import config
 from ..core import primitives as P
-from ..core.avals import ShapedArray
+from ..core.avals import ShapedArray, is_inexact
 from ..core.ir import Jaxpr, Var, eval_jaxpr
 from ..core.lists import merge_lists, partition_list, regroup, split_list
 from ..core.primitives import Primitive, abstract_eval_rules, impl_rules
@@ -207,16 +207,12 @@ abstract_eval_rules[while_p] = _while_abstract_eval
 impl_rules[while_p] = _while_impl
 
 
-def _float(aval: ShapedArray) -> bool:
-    return aval.dtype.kind == "f"
-
-
 def _while_jvp(primals, tangents, *, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts):
     cond_consts, body_consts, carry = split_list(primals, [cond_nconsts, body_nconsts])
     _, body_consts_dot, carry_dot = split_list(tangents, [cond_nconsts, body_nconsts])
     carry_avals = body_jaxpr.out_avals
     # Every floating-point carry gets a tangent: no fixed point over which ones stay zero.
-    nz_carry = [_float(a) for a in carry_avals]
+    nz_carry = [is_inexact(a.dtype) for a in carry_avals]
     nz_consts, body_consts_dot = ad.nonzero_tangents(body_consts_dot)
     carry_dot = [ad.instantiate(t, a) for t, a, z in zip(carry_dot, carry_avals, nz_carry) if z]
     body, jconsts = ad.jvp_jaxpr(body_jaxpr, nz_consts + nz_carry, nz_carry)
@@ -334,8 +330,8 @@ def _scan_jvp(primals, tangents, *, jaxpr, num_consts, num_carry, length, revers
     carry_avals, y_avals = split_list(jaxpr.out_avals, [num_carry])
     nz_consts, consts_dot = ad.nonzero_tangents(consts_dot)
     nz_xs, xs_dot = ad.nonzero_tangents(xs_dot)
-    nz_carry = [_float(a) for a in carry_avals]
-    nz_ys = [_float(a) for a in y_avals]
+    nz_carry = [is_inexact(a.dtype) for a in carry_avals]
+    nz_ys = [is_inexact(a.dtype) for a in y_avals]
     init_dot = [ad.instantiate(t, a) for t, a, z in zip(init_dot, carry_avals, nz_carry) if z]
     body, jconsts = ad.jvp_jaxpr(jaxpr, nz_consts + nz_carry + nz_xs, nz_carry + nz_ys)
     # The JVP body takes (jconsts, consts, carry, xs, their tangents) and returns (carry, ys,

@@ -46,6 +46,9 @@ shift_left = _binary(P.shift_left_p)
 shift_right_logical = _binary(P.shift_right_logical_p)
 shift_right_arithmetic = _binary(P.shift_right_arithmetic_p)
 population_count = _unary(P.population_count_p)
+real, imag, conj = _unary(P.real_p), _unary(P.imag_p), _unary(P.conj_p)
+# lax.complex(x, y) = x + i y, from two float arrays of one dtype.
+complex = _binary(P.complex_p)  # noqa: A001
 
 
 def is_finite(x):

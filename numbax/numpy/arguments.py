@@ -16,7 +16,7 @@ from ..core.avals import broadcast_shapes, check_dtype
 from ..core.trace import Tracer
 
 #: The Python scalar types numbax.numpy accepts as weakly typed operands.
-PYTHON_SCALARS = bool | int | float
+PYTHON_SCALARS = bool | int | float | complex
 
 
 def check_arg(x, fname: str, pos: int):
@@ -80,7 +80,7 @@ def promote(fname: str, *args, inexact: bool = False, min_float=np.float16) -> l
     args = [check_arg(x, fname, i) for i, x in enumerate(args)]
     broadcast_shapes(fname, *map(shape_of, args))
     dt = np.result_type(*(a if isinstance(a, PYTHON_SCALARS) else a.dtype for a in args))
-    if inexact and dt.kind not in "f":
+    if inexact and dt.kind not in "fc":
         # As NumPy's float-only ufuncs: each operand goes to the smallest float that holds
         # it (int8 and uint8 give float16, not float32 via int16); Python scalars are weak.
         arrays = [a.dtype for a in args if not isinstance(a, PYTHON_SCALARS)]

@@ -168,6 +168,24 @@ def _(rng, dtype):
         lambda x: x.astype(np.int32))
 
 
+def _complex_of(rng, dtype, shape):
+    """Random complex data of the precision of the float dtype."""
+    z = uniform(rng, shape, dtype) + 1j * uniform(rng, shape, dtype)
+    return z.astype(np.result_type(dtype, np.complex64))
+
+
+for _fn, _np_fn in ((lax.real, np.real), (lax.imag, np.imag), (lax.conj, np.conj)):
+    case(_np_fn.__name__.replace("conjugate", "conj"))(lambda rng, dtype, fn=_fn, np_fn=_np_fn: (
+        fn, (_complex_of(rng, dtype, random_shape(rng)),), np_fn))
+
+
+@case("complex")
+def _(rng, dtype):
+    shape = random_shape(rng)
+    return lax.complex, (uniform(rng, shape, dtype), uniform(rng, shape, dtype)), (
+        lambda x, y: x + 1j * y)
+
+
 def _reduction_case(xnp_fn, np_fn):
     def make(rng, dtype):
         shape = random_shape(rng, min_ndim=1)

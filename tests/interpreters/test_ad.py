@@ -500,6 +500,13 @@ LAX_CASES = {
     "scatter_mul": (lambda x, u: lax.scatter_mul(x, (_IDX[0], _IDX[1] % 2), u, 0),
                     [(3, 2), (2,)]),
     "concatenate": (lambda x, y: lax.concatenate([x, y, x], 1), [(2, 1), (2, 3)]),
+    # complex parts, from real operands (tests/interpreters/test_complex_ad.py has more)
+    "complex": (lambda x, y: lax.mul(lax.complex(x, y), lax.complex(y, x)), [(2, 3), (3,)]),
+    "real": (lambda x, y: lax.real(lax.exp(lax.complex(x, y))), [(2, 3), (2, 3)]),
+    "imag": (lambda x, y: lax.imag(lax.mul(lax.complex(x, y), lax.complex(y, y))),
+             [(2, 3), (2, 3)]),
+    "conj": (lambda x, y: lax.mul(lax.conj(lax.complex(x, y)), lax.complex(y, x)),
+             [(2, 3), (2, 3)]),
     "dot_general": (lambda x, y: lax.dot_general(x, y, (((0, 3), (2, 1)), ((1,), (0,)))),
                     [(3, 2, 4, 2), (2, 2, 3, 5)]),
 }
@@ -1009,7 +1016,7 @@ def test_grad_of_integer_output_is_a_type_error():
 
 @pytest.mark.parametrize("arg", [3, True, np.arange(3), np.array([True])], ids=repr)
 def test_grad_with_respect_to_int_or_bool_argument_is_a_type_error(arg):
-    with pytest.raises(TypeError, match="floating-point inputs.*dtype"):
+    with pytest.raises(TypeError, match="floating-point or complex inputs.*dtype"):
         nb.grad(lambda x: xnp.sum(x * 1.0))(arg)
     with pytest.raises(TypeError, match="floating-point"):
         nb.jvp(lambda x: x * 1.0, (arg,), (arg,))

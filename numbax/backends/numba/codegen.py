@@ -195,8 +195,10 @@ def plan_kernel(group: FusionGroup, fast_math: bool = True) -> KernelPlan:
         names[eqn.outputs[0]] = f"t{k}"
         expr, dtype = scalar_expression(eqn, operands, fast_math), eqn.outputs[0].aval.dtype
         # Numba keeps float and bool arithmetic in its operands' type but widens small
-        # integers, so only integer results are cast back (fewer casts compile faster).
-        body.append(f"t{k} = {np_type(dtype)}({expr})" if dtype.kind in "iu" else f"t{k} = {expr}")
+        # integers and mixes complex64 up, so only those results are cast back (fewer casts
+        # compile faster).
+        body.append(f"t{k} = {np_type(dtype)}({expr})" if dtype.kind in "iuc"
+                    else f"t{k} = {expr}")
         vecmath = eqn.primitive.scalar.vecmath
         if fast_math and vecmath in LIMITED and dtype.kind == "f":
             # vecmath's sin/cos/tan are exact only up to TRIG_LIMIT: flag larger arguments so

@@ -805,6 +805,23 @@ def cos32(x):
     return _sincos32(x)[1]
 
 
+@numba.njit(**_JIT)
+def complex_divide(x, y):
+    """x / y for complex operands as NumPy divides them (Smith's scaling, so |y| past the
+    square root of the largest float does not overflow); Numba's own complex division raises
+    ZeroDivisionError for y == 0, where NumPy gives infs and nans."""
+    a, b, c, d = x.real, x.imag, y.real, y.imag
+    if abs(c) >= abs(d):
+        if c == 0 and d == 0:
+            return complex(a / abs(c), b / abs(d))
+        r = d / c
+        s = 1 / (c + d * r)
+        return complex((a + b * r) * s, (b - a * r) * s)
+    r = c / d
+    s = 1 / (c * r + d)
+    return complex((a * r + b) * s, (b * r - a) * s)
+
+
 # primitive name -> (float32 variant, float64 variant)
 FUNCTIONS = {
     "exp": ("exp32", "exp64"), "expm1": ("expm1_32", "expm1_64"), "log": ("log32", "log64"),
