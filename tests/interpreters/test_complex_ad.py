@@ -208,3 +208,33 @@ def test_complex_casts_differentiate_like_jax():
         lax.mul(lax.convert_element_type(x, np.complex128), np.complex128(2 + 3j)),
         np.float64), (0,)))(x)
     np.testing.assert_allclose(g, [2.0, 2.0])
+
+
+def _mm(a, b):
+    return lax.dot_general(a, b, (((1,), (0,)), ((), ())))
+
+
+_RNG = np.random.default_rng(7)
+_A = _RNG.normal(size=(3, 4)) + 1j * _RNG.normal(size=(3, 4))
+_B = _RNG.normal(size=(4, 2)) + 1j * _RNG.normal(size=(4, 2))
+
+
+@pytest.mark.parametrize("fn, args, modes", [
+    (_mm, (_A, _B), ("fwd", "rev")),
+    (lambda a: lax.cumsum(a, 1, reverse=True), (_A,), ("fwd", "rev")),
+    (lambda a: lax.reduce_prod(a, (0,)), (_A,), ("fwd", "rev")),
+    (lambda a: lax.scan(lambda c, x: (lax.mul(c, x), lax.sin(c)), a[0], a[1:]), (_A,),
+     ("fwd", "rev")),
+    (lambda a: lax.cond(True, lax.exp, lambda x: x, a), (_A,), ("fwd", "rev")),
+    (lambda a: lax.while_loop(lambda c: lax.lt(c[1], 3.0),
+                              lambda c: (lax.mul(c[0], c[0]), lax.add(c[1], 1.0)),
+                              (a, 0.0))[0], (0.5 * _A,), ("fwd",)),
+    (lambda a: lax.gather(a, (np.array([0, 2, 2]),), 1), (_A,), ("fwd", "rev")),
+    (lambda a, u: lax.scatter_add(a, (np.array([0, 2, 2]),), u, 0), (_A, _A + 1j),
+     ("fwd", "rev")),
+    (nb.jit(lambda a: lax.abs(_mm(a, _B))), (_A,), ("fwd", "rev")),
+    (nb.checkpoint(lambda a: lax.mul(lax.sin(a), a)), (_A,), ("fwd", "rev")),
+], ids=["dot_general", "cumsum", "reduce_prod", "scan", "cond", "while", "gather",
+        "scatter_add", "jit", "checkpoint"])
+def test_structural_primitives_and_control_flow_differentiate_complex_values(fn, args, modes):
+    check_grads(fn, args, order=2 if "rev" in modes else 1, modes=modes)
