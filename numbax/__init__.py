@@ -4,7 +4,7 @@
 >>> nb.grad(lambda x: xnp.sum(xnp.sin(x)))(np.zeros(2))
 array([1., 1.])
 """
-from . import lax, nn, numpy, scipy, test_util, tree_util
+from . import lax, nn, numpy, random, scipy, test_util, tree_util
 from .api import (
     checkpoint,
     grad,
@@ -25,7 +25,13 @@ from .custom_derivatives import custom_jvp, custom_vjp
 
 # Control flow's primitives and rules, and gather's and the scatters' rules, register with
 # the package, not on first use.
-from .interpreters import control_flow, decomposition_rules, gather_rules, linalg_rules  # noqa: F401
+from .interpreters import (  # noqa: F401
+    control_flow,
+    decomposition_rules,
+    fft_rules,
+    gather_rules,
+    linalg_rules,
+)
 from .interpreters.remat import checkpoint_policies
 from .jit import clear_caches, jit  # rebinds numbax.jit from the submodule to the class
 from .lax import stop_gradient
@@ -38,6 +44,7 @@ __all__ = [
     "checkpoint_policies",
     "clear_caches", "config", "custom_jvp", "custom_vjp", "grad", "hessian", "jacfwd", "jacrev",
     "jit", "jvp", "lax", "linearize",
-    "make_jaxpr", "nn", "numpy", "policies", "remat", "scipy", "stop_gradient", "test_util", "tree_util",
+    "make_jaxpr", "nn", "numpy", "policies", "random", "remat", "scipy", "stop_gradient",
+    "test_util", "tree_util",
     "value_and_grad", "vjp", "vmap",
 ]

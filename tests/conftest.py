@@ -25,6 +25,7 @@ def _numbax_cache_dir(tmp_path_factory):
 
 
 def _tolerance(dtype: np.dtype) -> dict:
+    dtype = np.empty(0, dtype).real.dtype  # complex64 is as precise as float32
     if dtype == np.float16:
         return {"rtol": 2e-3, "atol": 2e-3}
     if dtype == np.float32:
@@ -40,7 +41,7 @@ def assert_same_array(got, want, what: str, exact_type: bool = True) -> None:
     got = np.asarray(got)
     assert got.dtype == want.dtype, f"{what}: dtype {got.dtype}, expected {want.dtype}"
     assert got.shape == want.shape, f"{what}: shape {got.shape}, expected {want.shape}"
-    if want.dtype.kind == "f":
+    if want.dtype.kind in "fc":
         np.testing.assert_allclose(got, want, equal_nan=True, err_msg=what, **_tolerance(want.dtype))
     else:
         np.testing.assert_array_equal(got, want, err_msg=what)
@@ -99,7 +100,8 @@ def check_numpy_function(xfn, npfn, *args, grad: bool = True, vmap: bool = True,
             if not exact_dtype:
                 continue
             assert np.asarray(g).dtype == np.asarray(w).dtype, (what, g, w)
-    floats = [i for i, a in enumerate(args) if np.asarray(a).dtype.kind == "f"]
+    # Complex arguments too: check_grads draws complex tangents and cotangents for them.
+    floats = [i for i, a in enumerate(args) if np.asarray(a).dtype.kind in "fc"]
     if grad and floats:
         from numbax.test_util import check_grads
 

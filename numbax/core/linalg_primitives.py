@@ -1,4 +1,4 @@
-"""Linear-algebra primitives on real floating-point matrices: cholesky, triangular_solve, lu.
+"""Linear-algebra primitives on real or complex matrices: cholesky, triangular_solve, lu.
 
 Every primitive takes stacks of matrices (leading batch dimensions, as NumPy's linalg does)
 and its NumPy impl makes one LAPACK call for the whole stack, never a loop over the batch.
@@ -25,16 +25,17 @@ def define(name: str, abstract_eval, impl, multiple_results=False, **declaration
 
 
 def check_matrix(name: str, a: ShapedArray, square: bool = True) -> None:
-    """A float stack of matrices (square ones if square), else a TypeError/ValueError."""
-    if a.dtype.kind != "f":
-        raise TypeError(f"{name} needs a floating-point matrix, got {a.str_short()}")
+    """A float or complex stack of matrices (square ones if square), else a
+    TypeError/ValueError."""
+    if a.dtype.kind not in "fc":
+        raise TypeError(f"{name} needs a floating-point or complex matrix, got {a.str_short()}")
     if a.ndim < 2 or (square and a.shape[-1] != a.shape[-2]):
         what = "square matrices (shape (..., n, n))" if square else "matrices (shape (..., m, n))"
         raise ValueError(f"{name} needs a stack of {what}, got shape {a.shape}")
 
 
 # ---------------------------------------------------------------------------------------------
-# cholesky: the lower factor L of a symmetric positive-definite A = L Lᵀ (lower triangle read)
+# cholesky: the lower factor L of a Hermitian positive-definite A = L Lᴴ (lower triangle read)
 
 
 def _cholesky_aval(a):
@@ -61,10 +62,12 @@ cholesky_p = define("cholesky", _cholesky_aval, _cholesky)
 
 
 # ---------------------------------------------------------------------------------------------
-# triangular_solve: x with op(a) x = b (left_side) or x op(a) = b, a triangular
+# triangular_solve: x with op(a) x = b (left_side) or x op(a) = b, a triangular; op(a) is a,
+# aᵀ, conj(a) or aᴴ (transpose_a, conjugate_a)
 
 
-def _triangular_solve_aval(a, b, *, left_side, lower, transpose_a, unit_diagonal):
+def _triangular_solve_aval(a, b, *, left_side, lower, transpose_a, unit_diagonal,
+                           conjugate_a=False):
     check_matrix("triangular_solve", a)
     if b.dtype != a.dtype:
         raise TypeError(f"triangular_solve needs operands of one dtype, got {a.str_short()} "
@@ -100,8 +103,11 @@ def _substitute(t: np.ndarray, b: np.ndarray, lower: bool) -> np.ndarray:
     return x
 
 
-def _triangular_solve(a, b, *, left_side, lower, transpose_a, unit_diagonal):
+def _triangular_solve(a, b, *, left_side, lower, transpose_a, unit_diagonal,
+                      conjugate_a=False):
     t = triangle(a, lower, unit_diagonal)
+    if conjugate_a and t.dtype.kind == "c":
+        t = np.conj(t)
     if transpose_a:
         t, lower = np.swapaxes(t, -1, -2), not lower
     if not left_side:  # x t = b  <=>  tᵀ xᵀ = bᵀ

@@ -257,8 +257,11 @@ asinh_p = elementwise("asinh", np.arcsinh, INEXACT, scalar=_transcendental("arcs
                       jvp=(lambda t, x: mul_p.bind(t, rsqrt_p.bind(
                           add_p.bind(mul_p.bind(x, x), _k(1, x)))),))
 acosh_p = elementwise("acosh", np.arccosh, INEXACT, scalar=_transcendental("arccosh", "acosh", "f"),
-                      jvp=(lambda t, x: mul_p.bind(t, rsqrt_p.bind(mul_p.bind(
-                          sub_p.bind(x, _k(1, x)), add_p.bind(x, _k(1, x))))),))
+                      # rsqrt(x - 1) rsqrt(x + 1), not rsqrt((x - 1)(x + 1)): the product
+                      # crosses sqrt's branch cut in parts of the complex plane.
+                      jvp=(lambda t, x: mul_p.bind(t, mul_p.bind(
+                          rsqrt_p.bind(sub_p.bind(x, _k(1, x))),
+                          rsqrt_p.bind(add_p.bind(x, _k(1, x))))),))
 # 1 / ((1 + x)(1 - x)) keeps its accuracy near |x| = 1, where 1 - x * x would round.
 atanh_p = elementwise("atanh", np.arctanh, INEXACT, scalar=_transcendental("arctanh", "atanh", "f"),
                       jvp=(lambda t, x: div_p.bind(t, mul_p.bind(

@@ -1,9 +1,11 @@
 """JVP, transpose and batching rules of the linear-algebra primitives (core/linalg_primitives.py).
 
 Derivatives are the standard results, written with the primitives themselves so they are
-differentiable again: Cholesky (Murray 2016): L̇ = L Φ(L⁻¹ Ȧ L⁻ᵀ), Φ taking the lower
+differentiable again: Cholesky (Murray 2016): L̇ = L Φ(L⁻¹ Ȧ L⁻ᴴ), Φ taking the lower
 triangle with the diagonal halved; triangular_solve is linear in b, and in a
 ẋ = -op(a)⁻¹ op(ȧ) x; LU as JAX: with M = L⁻¹ P Ȧ U⁻¹, L̇ = L tril(M, -1), U̇ = triu(M) U.
+Complex matrices use the conjugate transpose (ᴴ) where real ones use the transpose; the
+transpose rules are plain transposes (JAX's convention: cotangents pair without conjugation).
 Batching moves the batch axis to the front: the primitives take leading batch dimensions.
 """
 from __future__ import annotations
@@ -28,6 +30,16 @@ def _mm(x, y):
 def _mT(x):
     nd = get_aval(x).ndim
     return P.transpose_p.bind(x, permutation=tuple(range(nd - 2)) + (nd - 1, nd - 2))
+
+
+def conj(x):
+    """The complex conjugate of x; x itself for real dtypes (no extra equation)."""
+    return P.conj_p.bind(x) if get_aval(x).dtype.kind == "c" else x
+
+
+def adjoint(x):
+    """The conjugate transpose of each matrix of a stack (the transpose for real dtypes)."""
+    return conj(_mT(x))
 
 
 def _mask(x, mask: np.ndarray):
@@ -55,10 +67,12 @@ def _cholesky_jvp(primals, tangents):
     if type(ta) is Zero:
         return [lower], [Zero(get_aval(lower))]
     n = get_aval(a).shape[-1]
-    # L⁻¹ Ȧ L⁻ᵀ, symmetric because Ȧ is (numbax.numpy's cholesky symmetrises its input).
+    # L⁻¹ Ȧ L⁻ᴴ, Hermitian because Ȧ is (numbax.numpy's cholesky symmetrises its input), so
+    # its diagonal is real and Φ keeps L̇'s diagonal real.
     left = _solve(lower, ta, left_side=True, lower=True, transpose_a=False, unit_diagonal=False)
+    conjugate = {"conjugate_a": True} if get_aval(a).dtype.kind == "c" else {}
     inner = _solve(lower, left, left_side=False, lower=True, transpose_a=True,
-                   unit_diagonal=False)
+                   unit_diagonal=False, **conjugate)
     phi = _mask(inner, np.tril(np.ones((n, n)), -1) + 0.5 * np.eye(n))
     return [lower], [_mm(lower, phi)]
 
@@ -75,7 +89,8 @@ batching.batching_rules[LP.cholesky_p] = _cholesky_batch
 # triangular_solve
 
 
-def _op(a, transpose_a: bool):
+def _op(a, transpose_a: bool, conjugate_a: bool = False):
+    a = conj(a) if conjugate_a else a
     return _mT(a) if transpose_a else a
 
 
@@ -91,19 +106,21 @@ def _triangular_solve_jvp(primals, tangents, **params):
         mask = np.tril(np.ones((n, n))) if params["lower"] else np.triu(np.ones((n, n)))
         if params["unit_diagonal"]:
             mask = mask - np.eye(n)
-        dop = _op(_mask(ta, mask), params["transpose_a"])
+        dop = _op(_mask(ta, mask), params["transpose_a"], params.get("conjugate_a", False))
         rhs = P.sub_p.bind(rhs, _mm(dop, x) if params["left_side"] else _mm(x, dop))
     return [x], [_solve(a, rhs, **params)]
 
 
-def _triangular_solve_transpose(cts, a, b, *, left_side, lower, transpose_a, unit_diagonal):
+def _triangular_solve_transpose(cts, a, b, *, left_side, lower, transpose_a, unit_diagonal,
+                                conjugate_a=False):
     if is_undefined(a):
         raise ValueError("triangular_solve is linear in b only; cannot transpose it in a")
     (ct,) = cts
     if type(ct) is Zero:
         return [None, None]
-    return [None, _solve(a, ct, left_side=left_side, lower=lower,
-                         transpose_a=not transpose_a, unit_diagonal=unit_diagonal)]
+    # The plain transpose of b -> op(a)⁻¹ b is ct -> op(a)⁻ᵀ ct: conjugation stays as it is.
+    return [None, _solve(a, ct, left_side=left_side, lower=lower, transpose_a=not transpose_a,
+                         unit_diagonal=unit_diagonal, conjugate_a=conjugate_a)]
 
 
 def _triangular_solve_batch(axis_size, vals, bdims, **params):
@@ -121,7 +138,7 @@ batching.batching_rules[LP.triangular_solve_p] = _triangular_solve_batch
 # lu
 
 
-def _permutation_matrix(perm, dtype):
+def permutation_matrix(perm, dtype):
     """P with P[..., i, j] = (perm[..., i] == j), so P @ x = x[perm]."""
     shape = get_aval(perm).shape
     m = shape[-1]
@@ -158,7 +175,7 @@ def _lu_jvp(primals, tangents):
     eye_m, eye_n = np.eye(m, dtype=dtype), np.diag((np.arange(n) >= k).astype(dtype))
     lower = P.add_p.bind(_embed(_tri(cut(lu, m, k), -1, True), batch + (m, m)), eye_m)
     upper = P.add_p.bind(_embed(_tri(cut(lu, k, n), 0, False), batch + (n, n)), eye_n)
-    x = _mm(_permutation_matrix(perm, dtype), ta)
+    x = _mm(permutation_matrix(perm, dtype), ta)
     la = _solve(lower, x, left_side=True, lower=True, transpose_a=False, unit_diagonal=True)
     lau = _solve(upper, la, left_side=False, lower=False, transpose_a=False, unit_diagonal=False)
     t = P.add_p.bind(_mm(lower, _tri(lau, -1, True)), _mm(_tri(lau, 0, False), upper))

@@ -13,6 +13,8 @@ from ..core import primitives as P
 from ..core.avals import ShapedArray
 from ..core.trace import Tracer, get_aval
 from . import linalg as linalg
+from .fft_ops import FftType as FftType
+from .fft_ops import fft as fft
 
 
 def _unary(prim):
@@ -52,7 +54,10 @@ complex = _binary(P.complex_p)  # noqa: A001
 
 
 def is_finite(x):
-    """Elementwise: x is neither infinite nor nan (x a float array), as lax.is_finite."""
+    """Elementwise: x is neither infinite nor nan (a float array; for a complex one, both
+    parts), as lax.is_finite."""
+    if get_aval(x).dtype.kind == "c":
+        return P.and_p.bind(is_finite(P.real_p.bind(x)), is_finite(P.imag_p.bind(x)))
     return P.lt_p.bind(P.abs_p.bind(x), np.asarray(np.inf, get_aval(x).dtype))
 
 

@@ -27,6 +27,7 @@ from . import (
     differences,
     dtypes,
     elementwise,
+    fft,  # a submodule, as numpy.fft: not star-imported
     indexing,
     linalg,  # a submodule, as numpy.linalg: not star-imported
     methods,

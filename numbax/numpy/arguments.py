@@ -110,14 +110,15 @@ def check_static(x, fname: str, what: str):
 
 
 def float_operand(fname: str, x):
-    """x as an array of a LAPACK float dtype: integers and bools become float64."""
+    """x as an array of a LAPACK dtype (float32/64, complex64/128): integers and bools become
+    float64."""
     x = check_arg(x, fname, 0)
     dt = dtype_of(x)
     if dt.kind in "biu":
         dt = np.dtype(np.float64)
-    elif dt not in (np.float32, np.float64):
+    elif dt not in (np.float32, np.float64, np.complex64, np.complex128):
         raise TypeError(f"numbax.numpy.linalg.{fname}: array type {dt} is unsupported in "
-                        "linalg (float32 and float64 are)")
+                        "linalg (float32, float64, complex64 and complex128 are)")
     return cast(x if isinstance(x, Tracer | np.ndarray) else np.asarray(x), dt)
 
 

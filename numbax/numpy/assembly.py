@@ -669,7 +669,8 @@ def _to_dtype(values, dtype: np.dtype, floor: bool = False):
 
 def _pad_linear_ramp(array, axis: int, before: int, after: int, end_values):
     ends = _pairs(_concrete(end_values, "pad", "end_values"), array.ndim, "pad", "end_values")
-    ftype = np.result_type(array.dtype, np.float64) if array.dtype.kind != "f" else array.dtype
+    ftype = (np.result_type(array.dtype, np.float64) if array.dtype.kind not in "fc"
+             else array.dtype)
     first, last = _edge_slices(astype(array, ftype), axis, 1, 1)
     out = array
     for side, width, edge in ((0, before, first), (1, after, last)):

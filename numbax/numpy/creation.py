@@ -11,7 +11,7 @@ import builtins
 import numpy as np
 
 from .. import lax
-from ..core.avals import aval_of_value, check_dtype
+from ..core.avals import aval_of_value, check_dtype, real_dtype
 from ..core.trace import Tracer
 from .arguments import check_static, promote
 
@@ -81,7 +81,8 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, dtype=None):
 
     start, stop = promote("linspace", start, stop, inexact=True)
     div = (num - 1) if endpoint else num
-    steps = lax.iota(start.dtype, (num,)) / builtins.max(div, 1)
+    # The fractions are real; complex ends scale them.
+    steps = lax.iota(real_dtype(start.dtype), (num,)) / builtins.max(div, 1)
     out = start + steps * (stop - start)
     if endpoint and num > 1:
         out = concatenate([out[:-1], reshape(stop, (1,))])

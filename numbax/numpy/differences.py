@@ -211,7 +211,7 @@ def gradient(f, *varargs, axis=None, edge_order: int | None = None):
     f = asarray(f)
     if f.ndim == 0:
         raise ValueError("gradient: f must have at least one dimension")
-    otype = f.dtype if f.dtype.kind == "f" else np.dtype(np.float64)
+    otype = f.dtype if f.dtype.kind in "fc" else np.dtype(np.float64)
     f = cast(f, otype)
     if axis is None:
         axes = tuple(range(f.ndim))
@@ -267,6 +267,9 @@ def unwrap(p, discont=None, axis: int = -1, period=2 * np.pi):
     array([0.        , 3.        , 0.21681469, 0.2       ])
     """
     p = asarray(p)
+    if p.dtype.kind == "c":
+        raise TypeError(f"unwrap: p must be real, got a complex array ({p.dtype}), as "
+                        "numpy.unwrap")
     if p.dtype.kind != "f":
         p = cast(p, np.dtype(np.float64))
     axis = canonical_axis(axis, p.ndim, "unwrap") if p.ndim else axis

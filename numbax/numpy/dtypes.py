@@ -18,7 +18,13 @@ from ..core.trace import Tracer
 __all__ = [
     "broadcast_shapes", "can_cast", "isdtype", "isscalar", "issubdtype", "iterable",
     "promote_types", "result_type",
+    # complex scalar types, as jax.numpy names them
+    "complex64", "complex128", "complex_", "complexfloating", "csingle", "cdouble",
 ]
+
+complex64, complex128, complexfloating = np.complex64, np.complex128, np.complexfloating
+csingle, cdouble = np.complex64, np.complex128
+complex_ = np.complex128  # jax.numpy's name (NumPy 2 dropped it): the default complex type
 
 
 def _dtype_or_value(x):

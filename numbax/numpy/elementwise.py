@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from .. import lax
-from ..core.avals import broadcast_shapes
+from ..core.avals import broadcast_shapes, real_dtype
 from .arguments import cast, check_arg, check_static, dtype_of, promote, shape_of
 from .creation import astype
 
@@ -35,8 +35,8 @@ __all__ = [
     "fmax", "fmin", "heaviside", "nan_to_num", "isclose", "allclose", "isinf", "isposinf",
     "isneginf", "isreal", "iscomplex", "isrealobj", "iscomplexobj", "array_equal",
     "array_equiv", "logical_xor",
-    # real and complex parts (real dtypes), aliases
-    "real", "imag", "conj", "conjugate", "angle", "fabs", "positive", "pow",
+    # real and complex parts, aliases
+    "real", "imag", "conj", "conjugate", "angle", "fabs", "positive", "pow", "sort_complex",
     # integers
     "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_invert", "invert",
     "bitwise_count", "left_shift", "bitwise_left_shift", "right_shift", "bitwise_right_shift",
@@ -44,20 +44,42 @@ __all__ = [
 ]
 
 
-def _unary_float(fn, name: str):
+def _reject_complex(name: str, *xs) -> None:
+    """Raise NumPy's TypeError when a function that NumPy defines on real numbers only gets a
+    complex operand."""
+    for x in xs:
+        if dtype_of(x).kind == "c":
+            raise TypeError(f"{name}: complex input ({dtype_of(x)}) is not supported, as "
+                            f"numpy.{name} (ufunc '{name}' not supported for complex types)")
+
+
+def _is_complex(x) -> bool:
+    return x.dtype.kind == "c"
+
+
+def _unary_float(fn, name: str, complex_ok: bool = True):
     def op(x):
-        return fn(*promote(name, x, inexact=True))
+        (x,) = promote(name, x, inexact=True)
+        if not complex_ok:
+            _reject_complex(name, x)
+        return fn(x)
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"Elementwise {name}, as numpy.{name}; integers are promoted to floats."
     return op
 
 
-def _binary(fn, name: str, inexact: bool = False, bool_fn=None):
+def _binary(fn, name: str, inexact: bool = False, bool_fn=None, complex_fn=None,
+            complex_ok: bool = True):
     def op(x, y):
         x, y = promote(name, x, y, inexact=inexact)
         if bool_fn is not None and x.dtype == np.bool_:
             return bool_fn(x, y)
+        if _is_complex(x):
+            if not complex_ok:
+                _reject_complex(name, x)
+            if complex_fn is not None:
+                return complex_fn(x, y)
         return fn(x, y)
 
     op.__name__ = op.__qualname__ = name
@@ -70,7 +92,7 @@ sin, cos, tan, tanh = (_unary_float(lax.sin, "sin"), _unary_float(lax.cos, "cos"
 exp, log = _unary_float(lax.exp, "exp"), _unary_float(lax.log, "log")
 log1p, expm1 = _unary_float(lax.log1p, "log1p"), _unary_float(lax.expm1, "expm1")
 sqrt = _unary_float(lax.sqrt, "sqrt")
-cbrt = _unary_float(lax.cbrt, "cbrt")
+cbrt = _unary_float(lax.cbrt, "cbrt", complex_ok=False)
 exp2 = _unary_float(lax.exp2, "exp2")
 
 add = _binary(lax.add, "add", bool_fn=lax.bitwise_or)
@@ -84,10 +106,50 @@ def divide(x, y):
 
 
 true_divide = divide
-maximum = _binary(lax.max, "maximum")
-minimum = _binary(lax.min, "minimum")
-less, less_equal = _binary(lax.lt, "less"), _binary(lax.le, "less_equal")
-greater, greater_equal = _binary(lax.gt, "greater"), _binary(lax.ge, "greater_equal")
+
+
+# NumPy orders complex numbers lexicographically by (real, imag); a comparison with a nan in
+# either part of either operand is False, and maximum/minimum propagate the nan operand.
+
+
+def _complex_isnan(z):
+    return lax.ne(z, z)
+
+
+def _complex_compare(strict, weak=None):
+    """The lexicographic comparison: strict on the real parts, `weak` (strict by default) on
+    the imaginary parts when the real parts tie."""
+    weak = strict if weak is None else weak
+
+    def compare(x, y):
+        rx, ry = lax.real(x), lax.real(y)
+        order = lax.select(lax.eq(rx, ry), weak(lax.imag(x), lax.imag(y)), strict(rx, ry))
+        no_nan = lax.bitwise_not(lax.bitwise_or(_complex_isnan(x), _complex_isnan(y)))
+        return lax.bitwise_and(order, no_nan)
+    return compare
+
+
+_complex_ge = _complex_compare(lax.gt, lax.ge)
+_complex_le = _complex_compare(lax.lt, lax.le)
+
+
+def _complex_extremum(prefer, nan_wins: bool):
+    """maximum (prefer = >=) or minimum of complex operands: the nan operand when nan_wins
+    (NumPy's maximum), else the other one (NumPy's fmax)."""
+    def choose(x, y):
+        out = lax.select(prefer(x, y), x, y)
+        if nan_wins:
+            return lax.select(_complex_isnan(x), x, lax.select(_complex_isnan(y), y, out))
+        return lax.select(_complex_isnan(y), x, lax.select(_complex_isnan(x), y, out))
+    return choose
+
+
+maximum = _binary(lax.max, "maximum", complex_fn=_complex_extremum(_complex_ge, True))
+minimum = _binary(lax.min, "minimum", complex_fn=_complex_extremum(_complex_le, True))
+less = _binary(lax.lt, "less", complex_fn=_complex_compare(lax.lt))
+less_equal = _binary(lax.le, "less_equal", complex_fn=_complex_le)
+greater = _binary(lax.gt, "greater", complex_fn=_complex_compare(lax.gt))
+greater_equal = _binary(lax.ge, "greater_equal", complex_fn=_complex_ge)
 equal, not_equal = _binary(lax.eq, "equal"), _binary(lax.ne, "not_equal")
 
 
@@ -113,7 +175,29 @@ def abs(x):  # noqa: A001
 
 
 absolute = abs
-sign = _unary_numeric(lax.sign, "sign")
+
+
+def sign(x):
+    """Elementwise sign, as numpy.sign: -1, 0 or 1 for real numbers, z / |z| for complex ones
+    (0 at 0; an infinite part alone gives its unit direction, both infinite give nan). Its
+    derivative is 0, as jax.numpy.sign's, also for complex numbers.
+
+    >>> import numpy as np, numbax.numpy as xnp
+    >>> xnp.sign(np.array([3 + 4j, complex(np.inf, 1)]))
+    array([0.6+0.8j, 1. +0.j ])
+    """
+    (x,) = promote("sign", x)
+    if x.dtype == np.bool_:
+        raise TypeError("sign does not accept bool arrays")
+    if not _is_complex(x):
+        return lax.sign(x)
+    re, im = lax.real(x), lax.imag(x)
+    re_inf, im_inf = isinf(re), isinf(im)
+    zero = lax.full(re.shape, 0, re.dtype)
+    out = lax.select(re_inf, lax.complex(lax.sign(re), zero), lax.sign(x))
+    out = lax.select(im_inf, lax.complex(zero, lax.sign(im)), out)
+    both = lax.bitwise_and(re_inf, im_inf)
+    return lax.select(both, lax.full(x.shape, complex(np.nan, np.nan), x.dtype), out)
 
 
 def logical_not(x):
@@ -186,6 +270,8 @@ def clip(a, a_min=None, a_max=None, *, min=None, max=None):  # noqa: A002
         if old is not None and new is not None:
             raise TypeError(f"clip: pass a_{name} or {name}, not both")
     lo, hi = (a_min if min is None else min), (a_max if max is None else max)
+    # As jax.numpy.clip (NumPy would order complex numbers lexicographically).
+    _reject_complex("clip", *(v for v in (a, lo, hi) if v is not None))
     if lo is not None:
         a = maximum(a, lo)
     if hi is not None:
@@ -210,6 +296,9 @@ def round(a, decimals: int = 0):  # noqa: A001
         # Rounding to tens, hundreds...: through float64, which holds such integers exactly
         # up to 2**53, then back to the integer dtype as NumPy returns.
         return astype(round(astype(a, np.float64), decimals), a.dtype)
+    if _is_complex(a):
+        # Both parts rounded, as numpy.round.
+        return lax.complex(round(lax.real(a), decimals), round(lax.imag(a), decimals))
     if decimals == 0:
         return lax.round(a, 1)
     scale = np.asarray(10.0 ** builtins.abs(int(decimals)), a.dtype)
@@ -224,6 +313,7 @@ around = round
 def logaddexp(x, y):
     """log(exp(x) + exp(y)) without overflow, with exact derivatives of every order."""
     x, y = promote("logaddexp", x, y, inexact=True)
+    _reject_complex("logaddexp", x)
     delta = lax.sub(x, y)
     # Each branch is smooth where it is selected and exp only sees -|delta|: the max/abs form
     # has kinks at x == y that cancel in the value but not in the second derivative.
@@ -235,12 +325,17 @@ def logaddexp(x, y):
 
 
 def isnan(x):
+    """Elementwise: x is nan (either part, for complex x), as numpy.isnan."""
     (x,) = promote("isnan", x)
     return lax.ne(x, x)
 
 
 def isfinite(x):
+    """Elementwise: x is neither infinite nor nan (both parts, for complex x), as
+    numpy.isfinite."""
     (x,) = promote("isfinite", x, inexact=True)
+    if _is_complex(x):
+        return lax.bitwise_and(isfinite(lax.real(x)), isfinite(lax.imag(x)))
     return lax.lt(lax.abs(x), np.asarray(np.inf, x.dtype))
 
 
@@ -256,8 +351,8 @@ arcsinh = asinh = _unary_float(lax.asinh, "arcsinh")
 arccosh = acosh = _unary_float(lax.acosh, "arccosh")
 arctanh = atanh = _unary_float(lax.atanh, "arctanh")
 log2, log10 = _unary_float(lax.log2, "log2"), _unary_float(lax.log10, "log10")
-arctan2 = atan2 = _binary(lax.atan2, "arctan2", inexact=True)
-nextafter = _binary(lax.nextafter, "nextafter", inexact=True)
+arctan2 = atan2 = _binary(lax.atan2, "arctan2", inexact=True, complex_ok=False)
+nextafter = _binary(lax.nextafter, "nextafter", inexact=True, complex_ok=False)
 
 
 def _k(value, x):
@@ -267,6 +362,7 @@ def _k(value, x):
 
 def _scaled(x, factor: float, name: str):
     (x,) = promote(name, x, inexact=True)
+    _reject_complex(name, x)
     return lax.mul(x, _k(factor, x))
 
 
@@ -296,6 +392,7 @@ def logaddexp2(x, y):
     array([2.])
     """
     x, y = promote("logaddexp2", x, y, inexact=True)
+    _reject_complex("logaddexp2", x)
     delta = lax.sub(x, y)
     # As logaddexp: exp2 only sees -|delta|, and each branch is smooth where selected.
     x_big = lax.gt(delta, _k(0, delta))
@@ -305,9 +402,10 @@ def logaddexp2(x, y):
 
 
 def float_power(x, y):
-    """x ** y computed in float64, as numpy.float_power."""
+    """x ** y computed in float64 (complex128 for complex operands), as numpy.float_power."""
     x, y = promote("float_power", x, y, inexact=True, min_float=np.float64)
-    return lax.pow(cast(x, np.dtype(np.float64)), cast(y, np.dtype(np.float64)))
+    dt = np.dtype(np.complex128 if _is_complex(x) else np.float64)
+    return lax.pow(cast(x, dt), cast(y, dt))
 
 
 def sinc(x):
@@ -322,7 +420,7 @@ def sinc(x):
     """
     (x,) = promote("sinc", x, inexact=True, min_float=np.float64)  # as NumPy's (no ufunc)
     px = lax.mul(x, _k(np.pi, x))
-    near = lax.lt(lax.abs(px), _k(1e-3, x))
+    near = lax.lt(lax.abs(px), np.asarray(1e-3, real_dtype(x.dtype)))
     safe = lax.select(near, lax.full(shape_of(px), 1, px.dtype), px)
     p2 = lax.mul(px, px)
     taylor = lax.add(_k(1, x), lax.mul(p2, lax.add(_k(-1 / 6, x), lax.mul(p2, _k(1 / 120, x)))))
@@ -338,6 +436,7 @@ def _integral_unchanged(fn, name: str):
     (NumPy 2 keeps their dtype)."""
     def op(x):
         (x,) = promote(name, x)
+        _reject_complex(name, x)
         return x if x.dtype.kind in "biu" else fn(x)
 
     op.__name__ = op.__qualname__ = name
@@ -354,7 +453,14 @@ floor = _integral_unchanged(lax.floor, "floor")
 ceil = _integral_unchanged(lax.ceil, "ceil")
 trunc = _integral_unchanged(_trunc, "trunc")
 fix = _integral_unchanged(_trunc, "fix")
-rint = _unary_float(lambda x: lax.round(x, 1), "rint")
+
+
+def rint(x):
+    """Round to the nearest integer, halves to even (both parts of complex x), as numpy.rint."""
+    (x,) = promote("rint", x, inexact=True)
+    if _is_complex(x):
+        return lax.complex(lax.round(lax.real(x), 1), lax.round(lax.imag(x), 1))
+    return lax.round(x, 1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -369,12 +475,15 @@ def copysign(x, y):
     >>> xnp.copysign(np.array([1.0, 2.0]), -0.0)
     array([-1., -2.])
     """
-    return lax.copysign(*promote("copysign", x, y, inexact=True))
+    x, y = promote("copysign", x, y, inexact=True)
+    _reject_complex("copysign", x)
+    return lax.copysign(x, y)
 
 
 def signbit(x):
     """Whether the sign bit is set (True for -0.0 and negative nans), as numpy.signbit."""
     (x,) = promote("signbit", x)
+    _reject_complex("signbit", x)
     if x.dtype.kind == "f":
         return lax.lt(lax.copysign(lax.full(shape_of(x), 1, x.dtype), x), _k(0, x))
     return lax.lt(x, _k(0, x)) if x.dtype.kind == "i" else lax.ne(x, x)
@@ -382,7 +491,9 @@ def signbit(x):
 
 def fmod(x1, x2):
     """Remainder with the sign of the dividend (C's fmod), as numpy.fmod."""
-    return lax.rem(*map(_bool_to_int8, promote("fmod", x1, x2)))
+    x, y = promote("fmod", x1, x2)
+    _reject_complex("fmod", x)
+    return lax.rem(_bool_to_int8(x), _bool_to_int8(y))
 
 
 def _float_divmod(x, y):
@@ -415,6 +526,7 @@ def _int_divmod(x, y):
 
 def _divmod(x1, x2, name: str):
     x, y = map(_bool_to_int8, promote(name, x1, x2))
+    _reject_complex(name, x)
     return (_float_divmod if x.dtype.kind == "f" else _int_divmod)(x, y)
 
 
@@ -454,6 +566,7 @@ def modf(x):
     (array([-0.5 ,  0.25]), array([-3.,  2.]))
     """
     (x,) = promote("modf", x, inexact=True)
+    _reject_complex("modf", x)
     whole = _trunc(x)
     # inf - inf would be nan: the fractional part of an infinity is a signed 0.
     frac = lax.select(lax.eq(lax.abs(x), _k(np.inf, x)), lax.full(shape_of(x), 0, x.dtype),
@@ -468,6 +581,7 @@ def modf(x):
 def hypot(x1, x2):
     """sqrt(x1**2 + x2**2) without overflow or underflow, as numpy.hypot."""
     x, y = promote("hypot", x1, x2, inexact=True)
+    _reject_complex("hypot", x)
     x, y = lax.abs(x), lax.abs(y)
     inf = _k(np.inf, x)
     any_inf = lax.bitwise_or(lax.eq(x, inf), lax.eq(y, inf))
@@ -495,6 +609,7 @@ def ldexp(x1, x2):
     array([6.])
     """
     (x,) = promote("ldexp", x1, inexact=True)
+    _reject_complex("ldexp", x)
     n = check_arg(x2, "ldexp", 1)
     if dtype_of(n).kind not in "biu":
         raise TypeError(f"ldexp: the exponent must be an integer array, got dtype {dtype_of(n)}")
@@ -512,6 +627,7 @@ def frexp(x):
     (array([ 0.5 , -0.75]), array([4, 0], dtype=int32))
     """
     (x,) = promote("frexp", x, inexact=True)
+    _reject_complex("frexp", x)
     mag = lax.abs(x)
     special = lax.bitwise_or(lax.eq(mag, _k(0, x)), lax.bitwise_not(lax.is_finite(x)))
     safe = lax.select(special, lax.full(shape_of(x), 1, x.dtype), mag)
@@ -531,6 +647,7 @@ def spacing(x):
     """The distance from x to the next float away from zero, as numpy.spacing (negative for
     negative x; the smallest subnormal at 0)."""
     (x,) = promote("spacing", x, inexact=True)
+    _reject_complex("spacing", x)
     inf = _k(np.inf, x)
     away = lax.select(lax.lt(x, _k(0, x)), lax.neg(lax.full(shape_of(x), np.inf, x.dtype)),
                       lax.full(shape_of(x), np.inf, x.dtype))
@@ -543,9 +660,11 @@ def spacing(x):
 # Maxima and minima ignoring nan, step functions, replacing non-finite values
 
 
-def _nan_ignoring(chooser, name: str):
+def _nan_ignoring(chooser, complex_prefer, name: str):
     def op(x1, x2):
         x, y = promote(name, x1, x2)
+        if _is_complex(x):
+            return _complex_extremum(complex_prefer, False)(x, y)
         if x.dtype.kind != "f":
             return chooser(x, y)
         # Where one operand is nan the other is taken (both nan: nan).
@@ -557,8 +676,8 @@ def _nan_ignoring(chooser, name: str):
     return op
 
 
-fmax = _nan_ignoring(lax.max, "fmax")
-fmin = _nan_ignoring(lax.min, "fmin")
+fmax = _nan_ignoring(lax.max, _complex_ge, "fmax")
+fmin = _nan_ignoring(lax.min, _complex_le, "fmin")
 
 
 def heaviside(x1, x2):
@@ -569,6 +688,7 @@ def heaviside(x1, x2):
     array([0. , 0.5, 1. ])
     """
     x, h = promote("heaviside", x1, x2, inexact=True)
+    _reject_complex("heaviside", x)
     shape = broadcast_shapes("heaviside", x.shape, h.shape)
     zero, one = lax.full(shape, 0, x.dtype), lax.full(shape, 1, x.dtype)
     step = lax.select(lax.lt(x, _k(0, x)), zero, lax.select(lax.gt(x, _k(0, x)), one, h))
@@ -585,6 +705,11 @@ def nan_to_num(x, copy: bool = True, nan: float = 0.0, posinf: float | None = No
     array([ 0., -9.,  1.])
     """
     (x,) = promote("nan_to_num", x)
+    if _is_complex(x):
+        # Each part replaced on its own, as numpy.nan_to_num.
+        parts = (nan_to_num(part, copy, nan, posinf, neginf)
+                 for part in (lax.real(x), lax.imag(x)))
+        return lax.complex(*parts)
     if x.dtype.kind != "f":
         return x
     info = np.finfo(x.dtype)
@@ -605,6 +730,8 @@ def nan_to_num(x, copy: bool = True, nan: float = 0.0, posinf: float | None = No
 def isinf(x):
     """Elementwise: x is +inf or -inf, as numpy.isinf (False for integers)."""
     (x,) = promote("isinf", x)
+    if _is_complex(x):
+        return lax.bitwise_or(isinf(lax.real(x)), isinf(lax.imag(x)))
     if x.dtype.kind != "f":
         return lax.ne(x, x)  # all False, with x's shape
     return lax.eq(lax.abs(x), _k(np.inf, x))
@@ -613,12 +740,14 @@ def isinf(x):
 def isposinf(x):
     """Elementwise: x is +inf, as numpy.isposinf."""
     (x,) = promote("isposinf", x)
+    _reject_complex("isposinf", x)
     return lax.eq(x, _k(np.inf, x)) if x.dtype.kind == "f" else lax.ne(x, x)
 
 
 def isneginf(x):
     """Elementwise: x is -inf, as numpy.isneginf."""
     (x,) = promote("isneginf", x)
+    _reject_complex("isneginf", x)
     return lax.eq(x, _k(-np.inf, x)) if x.dtype.kind == "f" else lax.ne(x, x)
 
 
@@ -633,8 +762,9 @@ def isclose(a, b, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = Fa
     a, b = promote("isclose", a, b, inexact=True)
     for name, value in (("rtol", rtol), ("atol", atol), ("equal_nan", equal_nan)):
         check_static(value, "isclose", name)
-    tol = lax.add(_k(atol, a), lax.mul(_k(rtol, a), lax.abs(b)))
-    close = lax.bitwise_and(lax.le(lax.abs(lax.sub(a, b)), tol), lax.is_finite(b))
+    rdt = real_dtype(a.dtype)  # |complex| is real
+    tol = lax.add(np.asarray(atol, rdt), lax.mul(np.asarray(rtol, rdt), lax.abs(b)))
+    close = lax.bitwise_and(lax.le(lax.abs(lax.sub(a, b)), tol), isfinite(b))
     close = lax.bitwise_or(close, lax.eq(a, b))
     if equal_nan:
         close = lax.bitwise_or(close, lax.bitwise_and(lax.ne(a, a), lax.ne(b, b)))
@@ -659,7 +789,7 @@ def array_equal(a1, a2, equal_nan: bool = False):
         return np.asarray(False)
     a1, a2 = promote("array_equal", a1, a2)
     same = lax.eq(a1, a2)
-    if equal_nan and a1.dtype.kind == "f":
+    if equal_nan and a1.dtype.kind in "fc":
         same = lax.bitwise_or(same, lax.bitwise_and(lax.ne(a1, a1), lax.ne(a2, a2)))
     return _all(same)
 
@@ -680,55 +810,76 @@ def logical_xor(x1, x2):
 
 
 # ---------------------------------------------------------------------------------------------
-# Real and complex parts. numbax has real dtypes only for now: complex ones come with the
-# issue that adds complex numbers, linalg and fft, and these raise on them until then.
-
-
-def _real_only(x, name: str):
-    if iscomplexobj(x):
-        raise TypeError(f"{name}: complex input is not supported yet (complex dtypes come in a "
-                        "later issue); numbax arrays are real")
-    (x,) = promote(name, x)
-    return x
+# Real and complex parts
 
 
 def real(val):
-    """The real part: val itself for real arrays, as numpy.real."""
-    return _real_only(val, "real")
+    """The real part (val itself for real arrays), as numpy.real.
+
+    >>> import numpy as np, numbax.numpy as xnp
+    >>> xnp.real(np.array([1 + 2j]))
+    array([1.])
+    """
+    (x,) = promote("real", val)
+    return lax.real(x) if _is_complex(x) else x
 
 
 def imag(val):
-    """The imaginary part: zeros for real arrays, as numpy.imag."""
-    x = _real_only(val, "imag")
-    return lax.full(x.shape, 0, x.dtype)
+    """The imaginary part (zeros for real arrays), as numpy.imag.
+
+    >>> import numpy as np, numbax.numpy as xnp
+    >>> xnp.imag(np.array([1 + 2j]))
+    array([2.])
+    """
+    (x,) = promote("imag", val)
+    return lax.imag(x) if _is_complex(x) else lax.full(x.shape, 0, x.dtype)
 
 
 def conjugate(x):
-    """The complex conjugate: x itself for real arrays, as numpy.conjugate."""
-    return _real_only(x, "conjugate")
+    """The complex conjugate (x itself for real arrays), as numpy.conjugate.
+
+    >>> import numpy as np, numbax.numpy as xnp
+    >>> xnp.conjugate(np.array([1 + 2j]))
+    array([1.-2.j])
+    """
+    (x,) = promote("conjugate", x)
+    return lax.conj(x) if _is_complex(x) else x
 
 
 conj = conjugate
 
 
 def angle(z, deg: bool = False):
-    """The argument: 0 for non-negative real numbers, pi for negative ones (and -0.0), as
-    numpy.angle."""
-    x = _real_only(z, "angle")
-    (x,) = promote("angle", x, inexact=True)
-    out = lax.atan2(lax.full(x.shape, 0, x.dtype), x)
-    return lax.mul(out, _k(180 / np.pi, x)) if deg else out
+    """The argument atan2(imag, real), in radians or degrees, as numpy.angle (0 for
+    non-negative real numbers, pi for negative ones and -0.0).
+
+    >>> import numpy as np, numbax.numpy as xnp
+    >>> xnp.angle(np.array([1j, -1.0]), deg=True)
+    array([ 90., 180.])
+    """
+    (x,) = promote("angle", z, inexact=True)
+    deg = check_static(deg, "angle", "deg")
+    if _is_complex(x):
+        out = lax.atan2(lax.imag(x), lax.real(x))
+    else:
+        out = lax.atan2(lax.full(x.shape, 0, x.dtype), x)
+    return lax.mul(out, _k(180 / np.pi, out)) if deg else out
 
 
 def isreal(x):
     """Elementwise: the imaginary part is 0 (always True for real arrays), as numpy.isreal."""
-    x = _real_only(x, "isreal")
-    return lax.eq(x, x) if x.dtype.kind != "f" else lax.full(x.shape, True, np.bool_)
+    (x,) = promote("isreal", x)
+    if _is_complex(x):
+        return lax.eq(lax.imag(x), _k(0, lax.imag(x)))
+    return lax.full(x.shape, True, np.bool_)
 
 
 def iscomplex(x):
-    """Elementwise: the imaginary part is not 0 (always False for real arrays)."""
-    x = _real_only(x, "iscomplex")
+    """Elementwise: the imaginary part is not 0 (always False for real arrays), as
+    numpy.iscomplex."""
+    (x,) = promote("iscomplex", x)
+    if _is_complex(x):
+        return lax.ne(lax.imag(x), _k(0, lax.imag(x)))
     return lax.full(x.shape, False, np.bool_)
 
 
@@ -738,13 +889,35 @@ def isrealobj(x) -> bool:
 
 
 def iscomplexobj(x) -> bool:
-    """Whether x has a complex dtype, as numpy.iscomplexobj."""
+    """Whether x has a complex dtype, as numpy.iscomplexobj.
+
+    >>> import numpy as np, numbax.numpy as xnp
+    >>> xnp.iscomplexobj(np.zeros(2, np.complex64)), xnp.iscomplexobj(1.0)
+    (True, False)
+    """
     return isinstance(x, complex) or np.dtype(dtype_of(x)).kind == "c"
+
+
+def sort_complex(a):
+    """a sorted along its last axis lexicographically by (real, imag), as a complex array,
+    as numpy.sort_complex (the complex dtype is JAX's: complex64 for float32 and smaller
+    types, where NumPy gives complex128 for float32).
+
+    >>> import numpy as np, numbax.numpy as xnp
+    >>> xnp.sort_complex(np.array([1 + 2j, 1 - 1j, 0 + 5j]))
+    array([0.+5.j, 1.-1.j, 1.+2.j])
+    """
+    from .sorting import sort  # sorting builds on this module
+
+    (x,) = promote("sort_complex", a)
+    dt = np.result_type(x.dtype, np.complex64)
+    return sort(cast(x, dt), axis=-1)
 
 
 def fabs(x):
     """Elementwise absolute value as a float, as numpy.fabs."""
     (x,) = promote("fabs", x, inexact=True)
+    _reject_complex("fabs", x)
     return lax.abs(x)
 
 
@@ -894,6 +1067,7 @@ def i0(x):
     """
     # NumPy's i0 is not a ufunc: integers give float64.
     (x,) = promote("i0", x, inexact=True, min_float=np.float64)
+    _reject_complex("i0", x)
     if x.dtype == np.float16:  # its coefficients overflow float16: computed in float32
         return astype(i0(astype(x, np.float32)), np.float16)
     mag = lax.abs(x)

@@ -54,7 +54,7 @@ def default_fill_value(dtype: np.dtype):
     """JAX's fill for out-of-range gathers: NaN for floats, the most negative value for
     signed integers, the largest for unsigned ones, True for bool."""
     dtype = np.dtype(dtype)
-    if dtype.kind == "f":
+    if dtype.kind in "fc":  # complex: nan + 0j
         return float("nan")
     if dtype.kind in "iu":
         return int(np.iinfo(dtype).min if dtype.kind == "i" else np.iinfo(dtype).max)

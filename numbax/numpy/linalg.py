@@ -1,4 +1,5 @@
-"""numbax.numpy.linalg: NumPy's linalg on real matrices, batched over leading dimensions.
+"""numbax.numpy.linalg: NumPy's linalg on real and complex matrices (float32/64,
+complex64/128), batched over leading dimensions.
 
 Factorisations are the primitives of core/linalg_primitives.py (one LAPACK call per stack);
 solve, inv, det and slogdet go through the LU factorisation, so their derivatives are those
@@ -26,6 +27,7 @@ from ..core import linalg_primitives as LP
 from ..core.avals import broadcast_shapes
 from . import assembly, creation, elementwise, indexing, products, reductions, shapes, sorting
 from .arguments import cast, check_arg, check_static, float_operand, float_operands
+from .linalg_decompositions import adjoint
 
 matrix_transpose = shapes.matrix_transpose
 
@@ -50,21 +52,23 @@ def _take_rows(b, perm):
     return indexing.take_along_axis(b, idx, axis=-2)
 
 
-def _tsolve(a, b, lower: bool, transpose: bool, unit: bool):
-    return LP.triangular_solve_p.bind(a, b, left_side=True, lower=lower, transpose_a=transpose,
-                                      unit_diagonal=unit)
+def _tsolve(a, b, lower: bool, transpose: bool, unit: bool, conjugate: bool = False):
+    return lax.linalg.triangular_solve(a, b, left_side=True, lower=lower, transpose_a=transpose,
+                                       unit_diagonal=unit, conjugate_a=conjugate)
 
 
 def lu_solve_factored(lu, perm, b, trans: int = 0):
-    """x with a x = b (trans=0) or aᵀ x = b (trans=1), from a's LU factors (lu, permutation).
+    """x with a x = b (trans=0), aᵀ x = b (trans=1) or aᴴ x = b (trans=2), from a's LU
+    factors (lu, permutation).
 
     b is a stack of matrices with lu's batch dimensions. Shared with numbax.scipy.linalg.
     """
     if trans == 0:
         y = _tsolve(lu, _take_rows(b, perm), True, False, True)
         return _tsolve(lu, y, False, False, False)
-    # aᵀ = Uᵀ Lᵀ P: solve Uᵀ z = b, Lᵀ w = z, then x = Pᵀ w.
-    w = _tsolve(lu, _tsolve(lu, b, False, True, False), True, True, True)
+    # aᵀ = Uᵀ Lᵀ P: solve Uᵀ z = b, Lᵀ w = z, then x = Pᵀ w (conjugated factors for aᴴ).
+    conj = trans == 2
+    w = _tsolve(lu, _tsolve(lu, b, False, True, False, conj), True, True, True, conj)
     return _take_rows(w, cast(sorting.argsort(perm, axis=-1), perm.dtype))
 
 
@@ -141,21 +145,28 @@ class SlogdetResult(NamedTuple):
 
 def slogdet(a) -> SlogdetResult:
     """(sign, log|det|) of each square matrix of a; sign 0 and logabsdet -inf when singular.
+    For complex a the sign is complex (det / |det|) and logabsdet real, as in NumPy.
 
     >>> import numpy as np, numbax.numpy as xnp
     >>> xnp.linalg.slogdet(np.array([[-2.0, 0.0], [0.0, 3.0]])).sign
     array(-1.)
     """
     sign, diag = _lu_sign_and_diagonal("slogdet", a)
-    sign = elementwise.multiply(sign, reductions.prod(elementwise.sign(diag), axis=-1))
+    size = elementwise.abs(diag)
+    if diag.dtype.kind == "c":  # the sign is the phase e^{iθ}: diag / |diag|, 0 where 0
+        nonzero = elementwise.not_equal(size, 0)
+        unit = elementwise.divide(diag, cast(elementwise.where(nonzero, size, 1), diag.dtype))
+        phases = elementwise.where(nonzero, unit, cast(0, diag.dtype))
+    else:
+        phases = elementwise.sign(diag)
+    sign = elementwise.multiply(sign, reductions.prod(phases, axis=-1))
     with np.errstate(divide="ignore"):
-        return SlogdetResult(sign, reductions.sum(elementwise.log(elementwise.abs(diag)),
-                                                  axis=-1))
+        return SlogdetResult(sign, reductions.sum(elementwise.log(size), axis=-1))
 
 
 def cholesky(a, *, upper: bool = False):
-    """The Cholesky factor of each symmetric positive-definite matrix of a: lower L with
-    a = L Lᵀ, or upper U = Lᵀ. As in JAX, (a + aᵀ)/2 is factored, and a matrix that is not
+    """The Cholesky factor of each Hermitian positive-definite matrix of a: lower L with
+    a = L Lᴴ, or upper U = Lᴴ. As in JAX, (a + aᴴ)/2 is factored, and a matrix that is not
     positive definite gives NaNs instead of NumPy's LinAlgError.
 
     >>> import numpy as np, numbax.numpy as xnp
@@ -165,10 +176,10 @@ def cholesky(a, *, upper: bool = False):
     """
     a = float_operand("cholesky", a)
     _square("cholesky", a)
-    # JAX factors the symmetric part, which makes the derivative symmetric too.
+    # JAX factors the Hermitian part, which makes the derivative Hermitian too.
     lower = LP.cholesky_p.bind(elementwise.multiply(
-        elementwise.add(a, shapes.matrix_transpose(a)), np.asarray(0.5, a.dtype)))
-    return shapes.matrix_transpose(lower) if upper else lower
+        elementwise.add(a, adjoint(a)), np.asarray(0.5, a.dtype)))
+    return adjoint(lower) if upper else lower
 
 
 def matrix_power(a, n: int):

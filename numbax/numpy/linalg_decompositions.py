@@ -1,12 +1,13 @@
 """numbax.numpy.linalg's decompositions and what builds on them: qr, svd, svdvals, eigh,
-eigvalsh, pinv, lstsq, matrix_rank, norm, matrix_norm, vector_norm, cond. Re-exported by
-numbax.numpy.linalg.
+eigvalsh, eig, eigvals, pinv, lstsq, matrix_rank, norm, matrix_norm, vector_norm, cond.
+Re-exported by numbax.numpy.linalg.
 
-Real float32/float64 matrices, batched over leading dimensions; integers become float64 as in
-NumPy. qr, svd and eigh are primitives (core/linalg_decompositions.py, one LAPACK call per
-stack); the rest are compositions, so their derivatives come from those primitives. As in
-JAX, eigh decomposes (a + aᵀ) / 2 by default (symmetrize_input=True) and pinv's default
-cutoff is 10 max(m, n) eps times the largest singular value.
+Real and complex matrices (float32/64, complex64/128), batched over leading dimensions;
+integers become float64 as in NumPy. qr, svd, eigh and eig are primitives
+(core/linalg_decompositions.py, one LAPACK call per stack); the rest are compositions, so
+their derivatives come from those primitives. As in JAX, eigh decomposes (a + aᴴ) / 2 by
+default (symmetrize_input=True) and pinv's default cutoff is 10 max(m, n) eps times the
+largest singular value. Singular values, eigh's eigenvalues and norms are real.
 
 >>> import numpy as np, numbax.numpy as xnp
 >>> xnp.linalg.eigvalsh(np.array([[2.0, 1.0], [1.0, 2.0]]))
@@ -19,6 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .. import lax
 from ..core import linalg_decompositions as D
 from ..core import linalg_primitives as LP
 from ..core.avals import canonical_axes, canonical_axis
@@ -38,6 +40,11 @@ class SVDResult(NamedTuple):
 
 
 class EighResult(NamedTuple):
+    eigenvalues: object
+    eigenvectors: object
+
+
+class EigResult(NamedTuple):
     eigenvalues: object
     eigenvectors: object
 
@@ -67,13 +74,42 @@ def _mT(x):
     return shapes.swapaxes(x, -1, -2)
 
 
+def conj(x):
+    """The complex conjugate of x; x itself for real dtypes."""
+    return lax.conj(x) if np.dtype(x.dtype).kind == "c" else x
+
+
+def adjoint(x):
+    """The conjugate transpose of each matrix of a stack (the transpose for real ones).
+
+    >>> import numpy as np
+    >>> adjoint(np.array([[1j, 2.0]]))
+    array([[0.-1.j],
+           [2.-0.j]])
+    """
+    return conj(_mT(x))
+
+
+def _abs2(x):
+    """|x|² in x's real dtype (x * x for real x, keeping the real path unchanged)."""
+    if np.dtype(x.dtype).kind == "c":
+        return elementwise.add(elementwise.square(lax.real(x)), elementwise.square(lax.imag(x)))
+    return elementwise.multiply(x, x)
+
+
+def _real_dtype(x) -> np.dtype:
+    return np.empty(0, x.dtype).real.dtype
+
+
 # ---------------------------------------------------------------------------------------------
 # The decompositions
 
 
 def qr(a, mode: str = "reduced"):
     """QR decomposition of each matrix of a (..., m, n), as numpy.linalg.qr: QRResult(Q, R)
-    for mode "reduced" (k = min(m, n) columns) or "complete" (Q square), R alone for "r".
+    for mode "reduced" (k = min(m, n) columns) or "complete" (Q square), R alone for "r",
+    and (h, tau), LAPACK's Householder form as NumPy returns it, for "raw" (which has no
+    derivative).
 
     >>> import numpy as np, numbax.numpy as xnp
     >>> q, r = xnp.linalg.qr(np.array([[3.0, 0.0], [4.0, 1.0]]))
@@ -81,9 +117,12 @@ def qr(a, mode: str = "reduced"):
     True
     """
     a = _matrices("qr", a)
-    if mode not in ("reduced", "complete", "r"):
-        raise ValueError(f"numbax.numpy.linalg.qr: mode must be 'reduced', 'complete' or 'r' "
-                         f"(Householder 'raw' output is not supported), got {mode!r}")
+    if mode not in ("reduced", "complete", "r", "raw"):
+        raise ValueError(f"numbax.numpy.linalg.qr: mode must be 'reduced', 'complete', 'r' or "
+                         f"'raw', got {mode!r}")
+    if mode == "raw":  # NumPy's (h, tau), h the transpose of LAPACK's; forward only
+        h, tau = D.geqrf_p.bind_list(a)
+        return _mT(h), tau
     q, r = D.qr_p.bind_list(a, full_matrices=mode == "complete")
     return r if mode == "r" else QRResult(q, r)
 
@@ -118,7 +157,8 @@ def _svd_hermitian(a, compute_uv: bool):
     cols = shapes.expand_dims(order, -2)
     u = indexing.take_along_axis(v, cols, axis=-1)
     signs = indexing.take_along_axis(elementwise.sign(w), order, axis=-1)
-    return SVDResult(u, s, _mT(elementwise.multiply(u, shapes.expand_dims(signs, -2))))
+    signs = cast(signs, u.dtype)
+    return SVDResult(u, s, adjoint(elementwise.multiply(u, shapes.expand_dims(signs, -2))))
 
 
 def svdvals(x, /):
@@ -138,9 +178,10 @@ def _uplo(fname: str, UPLO) -> bool:
 
 
 def eigh(a, UPLO: str | None = None, symmetrize_input: bool = True):
-    """Eigenvalues (ascending) and eigenvectors of each symmetric matrix of a, as
-    numpy.linalg.eigh: EighResult(eigenvalues, eigenvectors). As in JAX, (a + aᵀ) / 2 is
-    decomposed unless symmetrize_input=False, in which case only the UPLO triangle is read.
+    """Eigenvalues (ascending, real) and eigenvectors of each symmetric (Hermitian) matrix of
+    a, as numpy.linalg.eigh: EighResult(eigenvalues, eigenvectors). As in JAX, (a + aᴴ) / 2
+    is decomposed unless symmetrize_input=False, in which case only the UPLO triangle is read.
+    The derivative is undefined at repeated eigenvalues (inf/nan, as in JAX).
 
     >>> import numpy as np, numbax.numpy as xnp
     >>> w, v = xnp.linalg.eigh(np.array([[2.0, 1.0], [1.0, 2.0]]))
@@ -150,7 +191,7 @@ def eigh(a, UPLO: str | None = None, symmetrize_input: bool = True):
     lower = _uplo("eigh", "L" if UPLO is None else UPLO)
     a = _matrices("eigh", a, square=True)
     if symmetrize_input:
-        a = elementwise.multiply(elementwise.add(a, _mT(a)), cast(0.5, a.dtype))
+        a = elementwise.multiply(elementwise.add(a, adjoint(a)), cast(0.5, a.dtype))
     v, w = D.eigh_p.bind_list(a, lower=lower)
     return EighResult(w, v)
 
@@ -163,6 +204,36 @@ def eigvalsh(a, UPLO: str = "L", symmetrize_input: bool = True):
     array([1., 3.])
     """
     return eigh(a, UPLO, symmetrize_input).eigenvalues
+
+
+def eig(a) -> EigResult:
+    """Eigenvalues and right eigenvectors of each square matrix of a, as numpy.linalg.eig:
+    EigResult(eigenvalues, eigenvectors), both complex (complex64 for float32/complex64
+    input, complex128 otherwise, as JAX), each eigenvector of unit norm with its largest
+    component real. Unordered, as LAPACK returns them. Differentiable (forward and reverse)
+    at distinct eigenvalues; the eigenvector derivative keeps unit norm but not the phase
+    convention, so only phase-invariant functions of them have a meaningful derivative.
+
+    >>> import numpy as np, numbax.numpy as xnp
+    >>> xnp.linalg.eig(np.diag([2.0, 1.0])).eigenvalues
+    array([2.+0.j, 1.+0.j])
+    """
+    a = _matrices("eig", a, square=True)
+    w, v = D.eig_p.bind_list(a, compute_left_eigenvectors=False,
+                             compute_right_eigenvectors=True)
+    return EigResult(w, v)
+
+
+def eigvals(a):
+    """The eigenvalues of each square matrix of a, complex and unordered (numpy.linalg.eigvals).
+
+    >>> import numpy as np, numbax.numpy as xnp
+    >>> xnp.linalg.eigvals(np.array([[0.0, -1.0], [1.0, 0.0]]))
+    array([0.+1.j, 0.-1.j])
+    """
+    a = _matrices("eigvals", a, square=True)
+    return D.eig_p.bind_list(a, compute_left_eigenvectors=False,
+                             compute_right_eigenvectors=False)[0]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -193,15 +264,16 @@ def pinv(a, rtol=None, hermitian: bool = False, *, rcond=None):
     *_, m, n = a.shape
     if rtol is None:
         rtol = 10 * max(m, n) * np.finfo(a.dtype).eps
-    rtol = cast(check_arg(rtol, "pinv", 1), a.dtype)
+    rtol = cast(check_arg(rtol, "pinv", 1), _real_dtype(a))
     if hermitian:
         u, s, vt = svd(_matrices("pinv", a, square=True), hermitian=True)
     else:
         u, s, vt = svd(a, full_matrices=False)
     cutoff = elementwise.multiply(shapes.expand_dims(rtol, -1),
                                   reductions.max(s, axis=-1, keepdims=True, initial=0))
-    return products.matmul(elementwise.multiply(_mT(vt), shapes.expand_dims(
-        _inverse_above(s, cutoff), -2)), _mT(u))
+    inv_s = cast(_inverse_above(s, cutoff), a.dtype)
+    return products.matmul(elementwise.multiply(adjoint(vt), shapes.expand_dims(inv_s, -2)),
+                           adjoint(u))
 
 
 def lstsq(a, b, rcond=None, *, numpy_resid: bool = False):
@@ -227,17 +299,17 @@ def lstsq(a, b, rcond=None, *, numpy_resid: bool = False):
     if rcond is None:
         rcond = max(m, n) * np.finfo(dt).eps
     u, s, vt = svd(a, full_matrices=False)
-    cutoff = elementwise.multiply(cast(check_arg(rcond, "lstsq", 2), dt),
+    cutoff = elementwise.multiply(cast(check_arg(rcond, "lstsq", 2), s.dtype),
                                   reductions.max(s, initial=0))
     rank = reductions.sum(elementwise.greater(s, cutoff), dtype=np.int32)  # as NumPy
-    coef = products.matmul(_mT(u), b2)
-    x = products.matmul(_mT(vt), elementwise.multiply(
-        shapes.expand_dims(_inverse_above(s, cutoff), -1), coef))
+    coef = products.matmul(adjoint(u), b2)
+    x = products.matmul(adjoint(vt), elementwise.multiply(
+        shapes.expand_dims(cast(_inverse_above(s, cutoff), dt), -1), coef))
     if numpy_resid and (int(rank) < n or m <= n):
-        resid = creation.zeros((0,), dt)
+        resid = creation.zeros((0,), s.dtype)
     else:
         diff = elementwise.subtract(b2, products.matmul(a, x))
-        resid = reductions.sum(elementwise.multiply(diff, diff), axis=0)
+        resid = reductions.sum(_abs2(diff), axis=0)
     return LstsqResult(x if b.ndim == 2 else shapes.reshape(x, (n,)), resid, rank, s)
 
 
@@ -257,11 +329,11 @@ def matrix_rank(M, rtol=None, *, tol=None, hermitian: bool = False):
     if tol is not None and rtol is not None:
         raise ValueError("numbax.numpy.linalg.matrix_rank: pass tol or rtol, not both")
     if tol is not None:
-        cutoff = shapes.expand_dims(cast(check_arg(tol, "matrix_rank", 1), M.dtype), -1)
+        cutoff = shapes.expand_dims(cast(check_arg(tol, "matrix_rank", 1), s.dtype), -1)
     else:
         if rtol is None:
             rtol = max(M.shape[-2:]) * np.finfo(M.dtype).eps
-        rtol = shapes.expand_dims(cast(check_arg(rtol, "matrix_rank", 1), M.dtype), -1)
+        rtol = shapes.expand_dims(cast(check_arg(rtol, "matrix_rank", 1), s.dtype), -1)
         cutoff = elementwise.multiply(rtol, reductions.max(s, axis=-1, keepdims=True,
                                                            initial=0))
     return reductions.sum(elementwise.greater(s, cutoff), axis=-1, dtype=np.int64)
@@ -276,20 +348,19 @@ def _vector_norm(x, ord, axis: int, keepdims: bool):
         raise ValueError(f"numbax.numpy.linalg.norm: invalid norm order {ord!r} for vectors")
     ax = elementwise.abs(x)
     if ord is None or ord == 2:
-        return elementwise.sqrt(reductions.sum(elementwise.multiply(x, x), axis=axis,
-                                               keepdims=keepdims))
+        return elementwise.sqrt(reductions.sum(_abs2(x), axis=axis, keepdims=keepdims))
     if ord == np.inf:
         return reductions.max(ax, axis=axis, keepdims=keepdims, initial=0)
     if ord == -np.inf:
         return reductions.min(ax, axis=axis, keepdims=keepdims)
     if ord == 0:
         return reductions.sum(elementwise.not_equal(x, 0), axis=axis, keepdims=keepdims,
-                              dtype=x.dtype)
+                              dtype=ax.dtype)
     if ord == 1:
         return reductions.sum(ax, axis=axis, keepdims=keepdims)
-    p = cast(float(ord), x.dtype)
+    p = cast(float(ord), ax.dtype)
     total = reductions.sum(elementwise.power(ax, p), axis=axis, keepdims=keepdims)
-    return elementwise.power(total, elementwise.divide(cast(1.0, x.dtype), p))
+    return elementwise.power(total, elementwise.divide(cast(1.0, ax.dtype), p))
 
 
 def _matrix_norm(x, ord, axes: tuple[int, int], keepdims: bool):
@@ -306,7 +377,7 @@ def _matrix_norm(x, ord, axes: tuple[int, int], keepdims: bool):
         sums = reductions.sum(elementwise.abs(x), axis=summed)
         out = (reductions.max if ord in (1, np.inf) else reductions.min)(sums, axis=other)
     elif ord in (None, "fro", "f"):
-        out = elementwise.sqrt(reductions.sum(elementwise.multiply(x, x), axis=axes))
+        out = elementwise.sqrt(reductions.sum(_abs2(x), axis=axes))
     else:
         raise ValueError(f"numbax.numpy.linalg.norm: invalid norm order {ord!r} for matrices")
     if keepdims:
@@ -327,7 +398,7 @@ def norm(x, ord=None, axis=None, keepdims: bool = False):
     keepdims = bool(check_static(keepdims, "norm", "keepdims"))
     if axis is None:
         if ord is None:
-            out = elementwise.sqrt(reductions.sum(elementwise.multiply(x, x)))
+            out = elementwise.sqrt(reductions.sum(_abs2(x)))
             return shapes.reshape(out, (1,) * x.ndim) if keepdims else out
         if x.ndim not in (1, 2):
             raise ValueError(f"numbax.numpy.linalg.norm: ord={ord!r} with axis=None needs a 1-D "
@@ -408,5 +479,5 @@ def cond(x, p=None):
                              cast(np.inf, r.dtype), r)
 
 
-__all__ = ["cond", "eigh", "eigvalsh", "lstsq", "matrix_norm", "matrix_rank", "norm", "pinv",
-           "qr", "svd", "svdvals", "vector_norm"]
+__all__ = ["cond", "eig", "eigh", "eigvals", "eigvalsh", "lstsq", "matrix_norm", "matrix_rank",
+           "norm", "pinv", "qr", "svd", "svdvals", "vector_norm"]

@@ -56,17 +56,6 @@ def _forward(name: str):
     return method
 
 
-def _real_dtype_or(name: str, self, real_answer):
-    """numbax.numpy.name(self); while numbax has no such function (no complex dtypes), the
-    answer for real dtypes."""
-    fn = numbax_function(name)
-    if fn is not None:
-        return fn(self)
-    if self.dtype.kind == "c":
-        raise NotImplementedError(f"{name} of complex arrays needs numbax.numpy.{name}")
-    return real_answer()
-
-
 def _iter(self):
     if not self.shape:
         raise TypeError("iteration over a 0-d array")
@@ -178,12 +167,11 @@ class _Methods:
         return _function("compress", "compress()")(condition, self, axis, **kwargs)
 
     def conjugate(self):
-        return _real_dtype_or("conjugate", self, lambda: self)
+        return elementwise.conjugate(self)
 
     conj = conjugate
-    real = property(lambda self: _real_dtype_or("real", self, lambda: self))
-    imag = property(lambda self: _real_dtype_or("imag", self,
-                                                lambda: creation.zeros_like(self)))
+    real = property(elementwise.real)
+    imag = property(elementwise.imag)
     itemsize = property(lambda self: self.dtype.itemsize)
     nbytes = property(lambda self: self.size * self.dtype.itemsize)
 

@@ -1,9 +1,9 @@
 """Polynomials as 1-D coefficient arrays, highest power first: poly, polyadd, polysub,
-polymul, polydiv, polyder, polyint, polyval and vander.
+polymul, polydiv, polyder, polyint, polyval, vander, polyfit and roots.
 
 Coefficient counts fix output shapes, so they are static; the coefficients may be traced.
 Dtypes follow NumPy's (polyder keeps integers, where JAX's gives floats). polyfit and roots
-need least squares and eigenvalues (numbax.numpy.linalg) and are not here yet.
+are built on numbax.numpy.linalg (least squares; eigenvalues of the companion matrix).
 
 >>> import numpy as np, numbax.numpy as xnp
 >>> xnp.polyval(xnp.poly(np.array([1.0, 2.0])), 3.0)
@@ -16,14 +16,14 @@ import numpy as np
 from .. import lax
 from ..core.trace import ConcretizationError, Tracer
 from .arguments import cast, check_static, float_operands
-from .creation import asarray, ones, zeros, zeros_like
-from .elementwise import add, divide, multiply, subtract
+from .creation import asarray, eye, ones, zeros, zeros_like
+from .elementwise import add, divide, equal, less, multiply, not_equal, remainder, subtract, where
 from .products import convolve
 from .shapes import concatenate, ravel, stack
 
 __all__ = [
     "poly", "polyadd", "polyder", "polydiv", "polyfit", "polyint", "polymul", "polysub",
-    "polyval", "vander",
+    "polyval", "roots", "vander",
 ]
 
 
@@ -298,3 +298,55 @@ def polyfit(x, y, deg: int, rcond=None, full: bool = False, w=None, cov=False):
         return coef, multiply(vbase, fac)
     return coef, multiply(lax.expand_dims(vbase, (2,)), fac)
 
+
+
+def roots(p, *, strip_zeros: bool = True):
+    """The roots of the polynomial with coefficients p (highest power first), as
+    jax.numpy.roots: the eigenvalues of its companion matrix, complex (complex64 for
+    float32/complex64 coefficients). With strip_zeros (the default) leading zero coefficients
+    are dropped, as numpy.roots does, which needs concrete p; with strip_zeros=False p may be
+    traced and each leading zero gives a nan root at the end (JAX's convention). Zero
+    trailing coefficients give zero roots (NumPy appends them exactly; here they come from the
+    eigenvalue solver). Differentiable where the roots are simple.
+
+    >>> import numpy as np, numbax.numpy as xnp
+    >>> np.sort_complex(xnp.roots(np.array([1.0, -3.0, 2.0])))
+    array([1.+0.j, 2.+0.j])
+    """
+    from . import indexing, linalg, reductions, sorting  # linalg is built on this package
+
+    (p,) = float_operands("roots", *_coeffs("roots", p))
+    if strip_zeros:
+        # A jvp tracer knows its value (as in JAX, grad works); jit and vmap ones do not.
+        value = p.to_concrete() if isinstance(p, Tracer) else p
+        if value is None:
+            raise ConcretizationError(
+                "roots: strip_zeros=True needs concrete coefficients, since the number of "
+                "roots depends on their values; under jit or vmap pass strip_zeros=False")
+        nonzero = np.flatnonzero(np.asarray(value) != 0)
+        return _companion_roots(p[nonzero[0]:] if nonzero.size else p[:0], linalg)
+    n = p.shape[0]
+    if n < 2:
+        return _companion_roots(p, linalg)
+    nonzero = not_equal(p, 0)
+    leading = where(reductions.any(nonzero), reductions.argmax(nonzero), n)
+    # p[k:] followed by k zeros is p(x) xᵏ: the same roots and k zeros (an all-zero p becomes
+    # 1, x^(n-1), whose roots are all spurious).
+    idx = remainder(add(lax.iota(np.int32, (n,)), leading), n)
+    rolled = where(equal(leading, n), ones((n,), p.dtype), indexing.take(p, idx))
+    r = _companion_roots(rolled, linalg)
+    # Zero roots last (a stable sort keeps the rest in order); the k spurious ones become nan.
+    r = indexing.take(r, sorting.argsort(equal(r, 0), stable=True))
+    keep = less(lax.iota(np.int32, (n - 1,)), subtract(n - 1, leading))
+    return where(keep, r, cast(complex(np.nan, np.nan), r.dtype))
+
+
+def _companion_roots(p, linalg):
+    """The eigenvalues of p's companion matrix (p[0] != 0), the ones below its first row."""
+    n = p.shape[0]
+    if n < 2:
+        dt = np.result_type(p.dtype, np.complex64)
+        return zeros((0,), dt)
+    first = divide(-p[1:], p[0])
+    below = eye(n - 2, n - 1, dtype=p.dtype)
+    return linalg.eigvals(concatenate([first[None], below], axis=0))

@@ -8,7 +8,7 @@ from .. import lax
 from ..core.avals import broadcast_shapes, canonical_axis
 from .arguments import cast, check_arg
 from .creation import asarray
-from .elementwise import multiply, negative, subtract
+from .elementwise import conj, multiply, negative, subtract
 from .shapes import broadcast_arrays, broadcast_to, moveaxis, ravel, stack
 
 __all__ = [
@@ -59,8 +59,13 @@ def dot(a, b):
 
 
 def vdot(a, b):
-    """Inner product of the flattened arrays."""
-    return dot(ravel(a), ravel(b))
+    """Inner product of the flattened arrays, the first one conjugated, as numpy.vdot.
+
+    >>> import numpy as np, numbax.numpy as xnp
+    >>> xnp.vdot(np.array([1j, 2.0]), np.array([1j, 1.0]))
+    array(3.+0.j)
+    """
+    return dot(conj(ravel(a)), ravel(b))
 
 
 def inner(a, b):
@@ -487,12 +492,13 @@ def convolve(a, v, mode: str = "full", *, precision=None, preferred_element_type
 
 
 def correlate(a, v, mode: str = "valid", *, precision=None, preferred_element_type=None):
-    """Cross-correlation of two 1-D arrays, as numpy.correlate (real arrays: v is not
-    conjugated). `precision` is ignored.
+    """Cross-correlation of two 1-D arrays, sum_n a[n + k] * conj(v[n]), as numpy.correlate.
+    `precision` is ignored.
 
     >>> import numpy as np, numbax.numpy as xnp
     >>> xnp.correlate(np.array([1., 2, 3]), np.array([0., 1, 0.5]))
     array([3.5])
     """
     del precision
-    return _result(_sliding_dot("correlate", a, v, mode, flip=False), preferred_element_type)
+    return _result(_sliding_dot("correlate", a, conj(v), mode, flip=False),
+                   preferred_element_type)

@@ -8,11 +8,24 @@ import math
 import numpy as np
 
 from .. import lax
-from ..core.avals import canonical_axes, canonical_axis, check_dtype
+from ..core.avals import canonical_axes, canonical_axis, check_dtype, real_dtype
 from .arguments import PYTHON_SCALARS, cast, check_arg, dtype_of, shape_of
 from .creation import asarray
-from .elementwise import divide, isnan, logical_and, logical_not, multiply, sqrt, subtract
-from .shapes import broadcast_to, ravel, reshape
+from .elementwise import (
+    add,
+    divide,
+    imag,
+    isnan,
+    logical_and,
+    logical_not,
+    maximum,
+    minimum,
+    multiply,
+    real,
+    sqrt,
+    subtract,
+)
+from .shapes import broadcast_to, ravel, reshape, transpose
 
 __all__ = [
     "all", "amax", "amin", "any", "argmax", "argmin", "count_nonzero", "cumprod",
@@ -102,7 +115,7 @@ def _sum_or_prod(fname: str, reduce, identity, combine, a, axis, dtype, out, kee
 def _mean_dtype(a, dtype) -> np.dtype:
     if dtype is not None:
         return np.dtype(dtype)
-    return a.dtype if a.dtype.kind == "f" else np.dtype(np.float64)
+    return a.dtype if a.dtype.kind in "fc" else np.dtype(np.float64)
 
 
 def mean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where=None):
@@ -131,6 +144,27 @@ def _extremum(fname: str, op: str, reduce, combine, initial, where_):
     return reducer
 
 
+def _complex_pick(arg_reduce, a, axes):
+    """The element that arg_reduce picks over the axes (NumPy's lexicographic order of complex
+    numbers, which lax's max and min reductions do not have; a nan is picked first)."""
+    from .indexing import take_along_axis  # indexing builds on this module
+
+    rest = [i for i in range(a.ndim) if i not in axes]
+    x = transpose(a, rest + list(axes))
+    x = reshape(x, tuple(a.shape[i] for i in rest) + (-1,))
+    idx = lax.expand_dims(arg_reduce(x, x.ndim - 1), (x.ndim - 1,))
+    return reshape(take_along_axis(x, idx, axis=-1), x.shape[:-1])
+
+
+def _lexicographic(reduce, arg_reduce):
+    """reduce for real arrays, the lexicographic pick for complex ones."""
+    def reducer(a, axes):
+        if a.dtype.kind != "c":
+            return reduce(a, axes)
+        return _complex_pick(arg_reduce, a, axes) if axes else a
+    return reducer
+
+
 def max(a, axis=None, out=None, keepdims: bool = False, initial=None, where=None):  # noqa: A001
     """Maximum over the given axes, as numpy.max (nan propagates; where= needs initial=).
 
@@ -140,14 +174,16 @@ def max(a, axis=None, out=None, keepdims: bool = False, initial=None, where=None
     """
     _no_out(out, "max")
     return _reduce("max", a, axis, keepdims,
-                   _extremum("max", "maximum", lax.reduce_max, lax.max, initial, where))
+                   _extremum("max", "maximum", _lexicographic(lax.reduce_max, lax.argmax),
+                             maximum, initial, where))
 
 
 def min(a, axis=None, out=None, keepdims: bool = False, initial=None, where=None):  # noqa: A001
     """Minimum over the given axes, as numpy.min (nan propagates; where= needs initial=)."""
     _no_out(out, "min")
     return _reduce("min", a, axis, keepdims,
-                   _extremum("min", "minimum", lax.reduce_min, lax.min, initial, where))
+                   _extremum("min", "minimum", _lexicographic(lax.reduce_min, lax.argmin),
+                             minimum, initial, where))
 
 
 amax, amin = max, min
@@ -188,16 +224,22 @@ def var(a, axis=None, dtype=None, out=None, ddof: int = 0, keepdims: bool = Fals
     a = asarray(check_arg(a, "var", 0))
     axes = canonical_axes(axis, a.ndim, "var")
     dt = _mean_dtype(a, dtype)
+    rdt = real_dtype(dt)  # the variance of complex numbers is real: the mean of |x - mean|^2
     # Masked elements become 0 before any arithmetic, so a nan there reaches no gradient.
     a = _masked(cast(a, dt), where, 0)
-    count = _count(a, axes, where, dt)
-    centre = (lax.div(lax.reduce_sum(a, axes), count) if mean is None
+    count = _count(a, axes, where, rdt)
+    centre = (lax.div(lax.reduce_sum(a, axes), cast(count, dt)) if mean is None
               else cast(asarray(mean), dt))
     if mean is None:
         centre = lax.expand_dims(centre, axes)
     centred = _masked(subtract(a, centre), where, 0)
-    total = lax.reduce_sum(multiply(centred, centred), axes)
-    dof = lax.max(lax.sub(count, np.asarray(ddof, dt)), np.zeros((), dt))
+    if centred.dtype.kind == "c":
+        re, im = real(centred), imag(centred)
+        squares = add(multiply(re, re), multiply(im, im))
+    else:
+        squares = multiply(centred, centred)
+    total = lax.reduce_sum(squares, axes)
+    dof = lax.max(lax.sub(count, np.asarray(ddof, rdt)), np.zeros((), rdt))
     out = divide(total, dof)
     return lax.expand_dims(out, axes) if keepdims and axes else out
 
@@ -296,7 +338,7 @@ def cumulative_prod(x, /, *, axis: int | None = None, dtype=None,
 def _nan_to(a, fname: str, value):
     """a with its nans replaced by value (integers have none)."""
     a = asarray(check_arg(a, fname, 0))
-    if a.dtype.kind != "f":
+    if a.dtype.kind not in "fc":
         return a
     return lax.select(isnan(a), lax.full(a.shape, value, a.dtype), a)
 
@@ -330,7 +372,7 @@ def nanprod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=
 
 def _not_nan(a, where_):
     a = asarray(a)
-    keep = logical_not(isnan(a)) if a.dtype.kind == "f" else lax.full(a.shape, True, np.bool_)
+    keep = logical_not(isnan(a)) if a.dtype.kind in "fc" else lax.full(a.shape, True, np.bool_)
     if where_ is not None:
         keep = logical_and(keep, _masked(lax.full(a.shape, True, np.bool_), where_, False))
     return keep
@@ -359,8 +401,9 @@ def nanstd(a, axis=None, dtype=None, out=None, ddof: int = 0, keepdims: bool = F
 
 def _nan_extremum(fname: str, reduce, fill: float, a, axis, out, keepdims, initial, where_):
     a = asarray(check_arg(a, fname, 0))
-    if a.dtype.kind != "f":
+    if a.dtype.kind not in "fc":
         return reduce(a, axis, out, keepdims, initial, where_)
+    fill = _nan_fill(fill, a.dtype)
     nan = isnan(a)
     result = reduce(lax.select(nan, lax.full(a.shape, fill, a.dtype), a), axis, out,
                     keepdims, initial, where_)
@@ -368,6 +411,12 @@ def _nan_extremum(fname: str, reduce, fill: float, a, axis, out, keepdims, initi
     all_nan = all(nan, axis, keepdims=keepdims, where=where_)
     return lax.select(all_nan, lax.full(all_nan.shape, np.nan, a.dtype), result) \
         if initial is None else result
+
+
+def _nan_fill(fill: float, dtype: np.dtype):
+    """What replaces nan in nanmax and the like: +-inf, or +-inf in both parts for complex
+    numbers (the ends of their lexicographic order)."""
+    return complex(fill, fill) if dtype.kind == "c" else fill
 
 
 def nanmax(a, axis=None, out=None, keepdims: bool = False, initial=None, where=None):
@@ -425,8 +474,9 @@ def argmin(a, axis=None, keepdims: bool = False):
 def _nan_arg_reduce(fname: str, arg_reduce, fill: float, a, axis, out, keepdims: bool):
     _no_out(out, fname)
     a = asarray(check_arg(a, fname, 0))
-    if a.dtype.kind != "f":
+    if a.dtype.kind not in "fc":
         return arg_reduce(a, axis, keepdims=keepdims)
+    fill = _nan_fill(fill, a.dtype)
     nan = isnan(a)
     idx = arg_reduce(lax.select(nan, lax.full(a.shape, fill, a.dtype), a), axis,
                      keepdims=keepdims)

@@ -149,10 +149,28 @@ def argpartition(a, kth, axis: int = -1):
 
 def _before(x, y):
     """x < y in NumPy's sort order, where nan is larger than everything."""
+    if x.dtype.kind == "c":
+        return _complex_before(x, y)
     lt = lax.lt(x, y)
     if x.dtype.kind != "f":
         return lt
     return logical_or(lt, logical_and(isnan(y), logical_not(isnan(x))))
+
+
+def _complex_before(x, y):
+    """x < y in NumPy's sort order of complex numbers: R + Rj, then R + nan j, nan + Rj and
+    nan + nan j (R not nan), each group ordered lexicographically by its non-nan parts."""
+    def split(z):
+        re, im = lax.real(z), lax.imag(z)
+        re_nan, im_nan = isnan(re), isnan(im)
+        group = lax.add(lax.mul(lax.convert_element_type(re_nan, np.int8), np.int8(2)),
+                        lax.convert_element_type(im_nan, np.int8))
+        zero = np.zeros((), re.dtype)
+        return group, lax.select(re_nan, zero, re), lax.select(im_nan, zero, im)
+
+    (gx, rx, ix), (gy, ry, iy) = split(x), split(y)
+    lex = lax.select(lax.eq(rx, ry), lax.lt(ix, iy), lax.lt(rx, ry))
+    return logical_or(lax.lt(gx, gy), logical_and(lax.eq(gx, gy), lex))
 
 
 # Past this many comparisons searchsorted (and isin) sort instead of comparing all pairs.
@@ -362,7 +380,7 @@ def argwhere(a, *, size: int | None = None, fill_value=None):
 
 def _distinct(x, y, equal_nan: bool):
     ne = lax.ne(x, y)
-    if equal_nan and x.dtype.kind == "f":
+    if equal_nan and x.dtype.kind in "fc":
         ne = logical_and(ne, logical_not(logical_and(isnan(x), isnan(y))))
     return ne
 

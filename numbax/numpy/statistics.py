@@ -16,11 +16,21 @@ import math
 import numpy as np
 
 from .. import lax
-from ..core.avals import canonical_axes
+from ..core.avals import canonical_axes, real_dtype
 from ..core.trace import Tracer
 from .arguments import cast, check_arg, check_static
 from .creation import asarray
-from .elementwise import divide, isnan, logical_and, logical_not, logical_or, where
+from .elementwise import (
+    conj,
+    divide,
+    imag,
+    isnan,
+    logical_and,
+    logical_not,
+    logical_or,
+    real,
+    where,
+)
 from .reductions import sum as _sum
 from .shapes import broadcast_to, concatenate, ravel, reshape, stack
 from .sorting import concrete_size, searchsorted
@@ -32,9 +42,13 @@ __all__ = [
 ]
 
 
-def _float(a, fname: str, pos: int = 0):
+def _float(a, fname: str, pos: int = 0, complex_ok: bool = False):
+    """a as a float array (complex kept where complex_ok; else a TypeError, as NumPy's)."""
     a = asarray(check_arg(a, fname, pos))
-    return a if a.dtype.kind == "f" else cast(a, np.dtype(np.float64))
+    if a.dtype.kind == "c" and not complex_ok:
+        raise TypeError(f"{fname}: argument {pos} must be real, got a complex array "
+                        f"({a.dtype}), as numpy.{fname}")
+    return a if a.dtype.kind in "fc" else cast(a, np.dtype(np.float64))
 
 
 def _no_out(out, fname: str) -> None:
@@ -97,9 +111,11 @@ _METHODS = {
 
 
 def _lerp(a, b, t):
-    # NumPy's two-sided form: exact at t = 0 and t = 1.
+    # NumPy's two-sided form: exact at t = 0 and t = 1, where the other end is ignored (an
+    # infinite neighbour would give inf * 0 = nan).
     diff = b - a
-    return where(t >= 0.5, b - diff * (1 - t), a + diff * t)
+    out = where(t >= 0.5, b - diff * (1 - t), a + diff * t)
+    return where(t == 0, a, where(t == 1, b, out))
 
 
 def _check_q(q, fname: str, scale: float):
@@ -112,8 +128,10 @@ def _check_q(q, fname: str, scale: float):
 def _quantile(fname: str, a, q, axis, method: str, keepdims: bool, ignore_nan: bool):
     if method not in _METHODS:
         raise ValueError(f"{fname}: method must be one of {sorted(_METHODS)}, got {method!r}")
-    a = _float(a, fname)
-    q = cast(q, a.dtype)
+    # NumPy's median orders complex numbers lexicographically; its quantiles refuse them.
+    a = _float(a, fname, complex_ok=fname in ("median", "nanmedian"))
+    rdt = real_dtype(a.dtype)  # of the positions
+    q = cast(q, rdt)
     axes = canonical_axes(axis, a.ndim, fname) if axis is not None else tuple(range(a.ndim))
     rest = tuple(i for i in range(a.ndim) if i not in axes)
     moved = lax.transpose(a, rest + axes) if a.ndim else a
@@ -122,13 +140,14 @@ def _quantile(fname: str, a, q, axis, method: str, keepdims: bool, ignore_nan: b
     if n_total == 0:
         raise ValueError(f"{fname}: cannot take a quantile of an empty axis")
     s = lax.sort(reshape(moved, kept_shape + (n_total,)), -1)
-    # nan sorts last: a slice holding one ends with it.
-    nan_last = isnan(reshape(lax.slice(s, (0,) * len(kept_shape) + (n_total - 1,),
-                                       kept_shape + (n_total,)), kept_shape))
+    # nan sorts last: a slice holding one ends with it (and NumPy returns that element).
+    last_value = reshape(lax.slice(s, (0,) * len(kept_shape) + (n_total - 1,),
+                                   kept_shape + (n_total,)), kept_shape)
+    nan_last = isnan(last_value)
     if ignore_nan:
-        n = lax.convert_element_type(_sum(logical_not(isnan(s)), axis=-1), a.dtype)
+        n = lax.convert_element_type(_sum(logical_not(isnan(s)), axis=-1), rdt)
     else:
-        n = lax.full(kept_shape, n_total, a.dtype)
+        n = lax.full(kept_shape, n_total, rdt)
     qb = reshape(q, q.shape + (1,) * len(kept_shape))
     index_fn, fix_gamma = _METHODS[method]
     v = index_fn(n, qb)
@@ -150,9 +169,9 @@ def _quantile(fname: str, a, q, axis, method: str, keepdims: bool, ignore_nan: b
         outside = _either(v >= last, v < 0)
         nxt = where(outside, prev, prev + 1)
         gamma = fix_gamma(v - prev, v)
-        out = _lerp(at(prev), at(nxt), cast(asarray(gamma), a.dtype))
+        out = cast(_lerp(at(prev), at(nxt), cast(asarray(gamma), rdt)), a.dtype)
     if not ignore_nan:
-        out = where(nan_last, np.asarray(np.nan, a.dtype), out)
+        out = where(nan_last, lax.stop_gradient(last_value), out)
     if keepdims:
         out = reshape(out, q.shape + tuple(1 if i in axes else d for i, d in enumerate(a.shape)))
     return out
@@ -236,7 +255,7 @@ def average(a, axis=None, weights=None, returned: bool = False, *, keepdims: boo
     >>> xnp.average(np.array([1.0, 2.0, 4.0]), weights=np.array([1.0, 1.0, 2.0]))
     array(2.75)
     """
-    a = _float(a, "average")
+    a = _float(a, "average", complex_ok=True)
     axes = canonical_axes(axis, a.ndim, "average") if axis is not None else tuple(
         range(a.ndim))
     if weights is None:
@@ -266,7 +285,7 @@ def _rows(m, rowvar: bool, fname: str, dtype):
     if not rowvar and x.shape[0] != 1:
         x = lax.transpose(x, (1, 0))
     dt = np.dtype(dtype) if dtype is not None else np.result_type(x.dtype, np.float64) \
-        if x.dtype.kind != "f" else x.dtype
+        if x.dtype.kind not in "fc" else x.dtype
     return cast(x, dt)
 
 
@@ -288,7 +307,7 @@ def cov(m, y=None, rowvar: bool = True, bias: bool = False, ddof: int | None = N
     for name, weights in (("fweights", fweights), ("aweights", aweights)):
         if weights is None:
             continue
-        wt = cast(asarray(check_arg(weights, "cov", 0)), x.dtype)
+        wt = cast(asarray(check_arg(weights, "cov", 0)), real_dtype(x.dtype))
         if wt.shape != (x.shape[1],):
             raise ValueError(f"cov: {name} must be 1-d with {x.shape[1]} entries, got shape "
                              f"{wt.shape}")
@@ -296,7 +315,7 @@ def cov(m, y=None, rowvar: bool = True, bias: bool = False, ddof: int | None = N
     n = x.shape[1]
     if w is None:
         avg = _sum(x, 1) / n
-        fact = lax.full((), n - ddof, x.dtype)
+        fact = lax.full((), n - ddof, real_dtype(x.dtype))
     else:
         w_sum = _sum(w)
         avg = _sum(x * w, 1) / w_sum
@@ -305,11 +324,12 @@ def cov(m, y=None, rowvar: bool = True, bias: bool = False, ddof: int | None = N
         elif aweights is None:
             fact = w_sum - ddof
         else:
-            fact = w_sum - ddof * _sum(w * cast(asarray(aweights), x.dtype)) / w_sum
+            fact = w_sum - ddof * _sum(w * cast(asarray(aweights), w.dtype)) / w_sum
     fact = lax.max(fact, _const(0, fact))
     xc = x - reshape(avg, (-1, 1))
     xw = xc if w is None else xc * w
-    c = divide(lax.dot_general(xc, xw, (((1,), (1,)), ((), ()))), fact)
+    # Complex variables pair with the conjugate, as numpy.cov: the result is Hermitian.
+    c = divide(lax.dot_general(xc, conj(xw), (((1,), (1,)), ((), ()))), fact)
     return reshape(c, ()) if c.shape == (1, 1) else c
 
 
@@ -326,8 +346,14 @@ def corrcoef(x, y=None, rowvar: bool = True, *, dtype=None):
         return divide(c, c)
     k = c.shape[0]
     d = lax.gather(reshape(c, (k * k,)), np.arange(k) * (k + 1), 0)
-    std = lax.sqrt(d)
+    std = lax.sqrt(real(d))
     c = divide(divide(c, reshape(std, (-1, 1))), reshape(std, (1, -1)))
+    if c.dtype.kind == "c":  # each part clipped, as numpy.corrcoef
+        return lax.complex(_clip_unit(real(c)), _clip_unit(imag(c)))
+    return _clip_unit(c)
+
+
+def _clip_unit(c):
     return lax.max(lax.min(c, _const(1, c)), _const(-1, c))
 
 
@@ -380,6 +406,7 @@ def digitize(x, bins, right: bool = False):
     array([1, 2, 3])
     """
     bins = asarray(check_arg(bins, "digitize", 1))
+    _float(x, "digitize")  # NumPy refuses complex x: the check, not the conversion
     if bins.ndim != 1:
         raise ValueError(f"digitize: bins must be 1-d, got shape {bins.shape}")
     side = "left" if right else "right"
@@ -400,7 +427,14 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     >>> xnp.interp(np.array([0.5, 3.0]), np.array([0.0, 1.0, 2.0]), np.array([0.0, 10.0, 0.0]))
     array([5., 0.])
     """
-    x, xp, fp = (_float(v, "interp", i) for i, v in enumerate((x, xp, fp)))
+    x, xp = (_float(v, "interp", i) for i, v in enumerate((x, xp)))
+    fp = _float(fp, "interp", 2, complex_ok=True)
+    if fp.dtype.kind == "c":
+        # NumPy interpolates the two parts on their own.
+        parts = [interp(x, xp, part(fp), None if end_l is None else part(end_l),
+                        None if end_r is None else part(end_r), period)
+                 for part, end_l, end_r in ((real, left, right), (imag, left, right))]
+        return lax.complex(*parts)
     dt = np.result_type(x.dtype, xp.dtype, fp.dtype)
     x, xp, fp = cast(x, dt), cast(xp, dt), cast(fp, dt)
     if xp.ndim != 1 or fp.shape != xp.shape or xp.shape[0] == 0:

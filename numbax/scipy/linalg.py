@@ -1,4 +1,5 @@
-"""numbax.scipy.linalg: SciPy's linalg functions on real matrices, as JAX's jax.scipy.linalg
+"""numbax.scipy.linalg: SciPy's linalg functions on real and complex matrices, as JAX's
+jax.scipy.linalg
 (batched over leading dimensions where JAX's are; overwrite_*/check_finite accepted and
 ignored, as in JAX).
 
@@ -23,11 +24,12 @@ _TRANS = {0: (False, False), "N": (False, False), 1: (True, False), "T": (True, 
           2: (True, True), "C": (True, True)}
 
 
-def _trans(fname: str, trans) -> bool:
+def _trans(fname: str, trans) -> tuple[bool, bool]:
+    """(transpose, conjugate) for SciPy's trans argument."""
     if trans not in _TRANS:
         raise ValueError(f"numbax.scipy.linalg.{fname}: trans must be 0, 1, 2, 'N', 'T' or 'C', "
                          f"got {trans!r}")
-    return _TRANS[trans][0]  # real matrices: the conjugate transpose is the transpose
+    return _TRANS[trans]
 
 
 def _as_matrix_rhs(fname: str, a, b):
@@ -46,8 +48,8 @@ def _as_matrix_rhs(fname: str, a, b):
 def solve_triangular(a, b, trans=0, lower: bool = False, unit_diagonal: bool = False,
                      overwrite_b: bool = False, debug=None, check_finite: bool = True):
     """x with op(a) x = b for triangular a (..., n, n), reading only its lower or upper
-    triangle; b is (..., n) or (..., n, k); op is the identity (trans=0/'N') or the transpose
-    (1/'T', and 2/'C' for these real matrices).
+    triangle; b is (..., n) or (..., n, k); op is the identity (trans=0/'N'), the transpose
+    (1/'T') or the conjugate transpose (2/'C').
 
     >>> import numpy as np, numbax.scipy.linalg as sl
     >>> sl.solve_triangular(np.array([[2.0, 1.0], [0.0, 1.0]]), np.array([3.0, 1.0]))
@@ -56,14 +58,15 @@ def solve_triangular(a, b, trans=0, lower: bool = False, unit_diagonal: bool = F
     a, b = float_operands("solve_triangular", a, b)
     _square("solve_triangular", a)
     a, b, vector = _as_matrix_rhs("solve_triangular", a, b)
+    transpose, conjugate = _trans("solve_triangular", trans)
     x = lax.linalg.triangular_solve(a, b, left_side=True, lower=bool(lower),
-                                    transpose_a=_trans("solve_triangular", trans),
+                                    transpose_a=transpose, conjugate_a=conjugate,
                                     unit_diagonal=bool(unit_diagonal))
     return xnp.squeeze(x, -1) if vector else x
 
 
 def cholesky(a, lower: bool = False, overwrite_a: bool = False, check_finite: bool = True):
-    """The Cholesky factor of a: upper U with a = Uᵀ U (default, as SciPy) or lower L.
+    """The Cholesky factor of a: upper U with a = Uᴴ U (default, as SciPy) or lower L.
     NaNs for a matrix that is not positive definite (JAX's convention)."""
     return xla.cholesky(a, upper=not lower)
 
@@ -91,9 +94,9 @@ def cho_solve(c_and_lower, b, overwrite_b: bool = False, check_finite: bool = Tr
     c, b = float_operands("cho_solve", c, b)
     _square("cho_solve", c)
     c, b, vector = _as_matrix_rhs("cho_solve", c, b)
-    # a = L Lᵀ: solve L y = b, then Lᵀ x = y (with U = Lᵀ when the factor is upper).
+    # a = L Lᴴ: solve L y = b, then Lᴴ x = y (with U = Lᴴ when the factor is upper).
     solve = lambda rhs, transpose: lax.linalg.triangular_solve(  # noqa: E731
-        c, rhs, left_side=True, lower=lower, transpose_a=transpose)
+        c, rhs, left_side=True, lower=lower, transpose_a=transpose, conjugate_a=transpose)
     x = solve(solve(b, not lower), lower)
     return xnp.squeeze(x, -1) if vector else x
 
@@ -140,7 +143,7 @@ def lu_factor(a, overwrite_a: bool = False, check_finite: bool = True):
 
 
 def lu_solve(lu_and_piv, b, trans=0, overwrite_b: bool = False, check_finite: bool = True):
-    """x with a x = b (trans=0) or aᵀ x = b (trans=1 or 2), from lu_factor(a).
+    """x with a x = b (trans=0), aᵀ x = b (trans=1) or aᴴ x = b (trans=2), from lu_factor(a).
 
     >>> import numpy as np, numbax.scipy.linalg as sl
     >>> a = np.array([[1.0, 2.0], [3.0, 4.0]])
@@ -154,7 +157,8 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b: bool = False, check_finite: bo
                                               permutation_size=factors.shape[-1])
     factors, b, vector = _as_matrix_rhs("lu_solve", factors, b)
     perm = xnp.broadcast_to(perm, factors.shape[:-1])
-    x = xla.lu_solve_factored(factors, perm, b, int(_trans("lu_solve", trans)))
+    transpose, conjugate = _trans("lu_solve", trans)
+    x = xla.lu_solve_factored(factors, perm, b, int(transpose) + int(conjugate))
     return xnp.squeeze(x, -1) if vector else x
 
 
