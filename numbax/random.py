@@ -173,7 +173,10 @@ def _iota_2x32(shape: tuple[int, ...]):
     return hi, lo
 
 
-def _canonical_shape(shape, fname: str) -> tuple[int, ...]:
+def _canonical_shape(shape, fname: str, default=None) -> tuple[int, ...]:
+    """shape as a tuple of ints; shape=None means default (the parameters' shape), if given."""
+    if shape is None and default is not None:
+        return tuple(default)
     if isinstance(shape, int | np.integer):
         shape = (shape,)
     try:
@@ -559,7 +562,7 @@ def bernoulli(key, p=0.5, shape: Sequence[int] | None = None):
     dt = dtype_of(p)
     if dt.kind != "f":
         raise TypeError(f"bernoulli: the probability p must have a float dtype, got {dt.name}")
-    shape = shape_of(p) if shape is None else _canonical_shape(shape, "bernoulli")
+    shape = _canonical_shape(shape, "bernoulli", shape_of(p))
     _broadcast_to(p, shape, "bernoulli", "p")
     p = p if isinstance(p, Tracer) else np.asarray(p, dt)
     u = _uniform(k, shape, dt, np.asarray(0.0, dt), np.asarray(1.0, dt))
@@ -798,7 +801,7 @@ def categorical(key, logits, axis: int = -1, shape: Sequence[int] | None = None)
         raise ValueError("categorical: logits must have at least one dimension")
     axis = _axis(axis, ndim, "categorical") - ndim  # negative, as JAX counts it
     batch = tuple(np.delete(np.array(logits.shape, dtype=np.int64), axis).tolist())
-    shape = batch if shape is None else _canonical_shape(shape, "categorical")
+    shape = _canonical_shape(shape, "categorical", batch)
     if shape[len(shape) - len(batch):] != batch or len(shape) < len(batch):
         raise ValueError(f"categorical: shape {shape} must end with the logits' batch shape "
                          f"{batch}")
@@ -870,9 +873,8 @@ def truncated_normal(key, lower, upper, shape: Sequence[int] | None = None, dtyp
     """
     k = _check_keys(key, "truncated_normal")
     dt = _float_dtype(dtype, "truncated_normal")
-    if shape is None:
-        shape = np.broadcast_shapes(shape_of(lower), shape_of(upper))
-    shape = _canonical_shape(shape, "truncated_normal")
+    shape = _canonical_shape(shape, "truncated_normal",
+                             np.broadcast_shapes(shape_of(lower), shape_of(upper)))
     sqrt2 = np.asarray(np.sqrt(2), dt)
     lo, hi = _as(lower, dt, "truncated_normal"), _as(upper, dt, "truncated_normal")
     for name, v in (("lower", lo), ("upper", hi)):
@@ -1052,7 +1054,7 @@ def _gamma(key, a, shape, dtype, fname: str, log_space: bool):
     from .api import vmap
     k = _check_keys(key, fname)
     dt = _float_dtype(dtype, fname)
-    shape = shape_of(a) if shape is None else _canonical_shape(shape, fname)
+    shape = _canonical_shape(shape, fname, shape_of(a))
     a = _broadcast_to(_as(a, dt, fname), shape, fname, "a")
     size = math.prod(shape)
     if size == 0:
@@ -1087,9 +1089,7 @@ def beta(key, a, b, shape: Sequence[int] | None = None, dtype=None):
     """
     k = _check_keys(key, "beta")
     dt = _float_dtype(dtype, "beta")
-    if shape is None:
-        shape = np.broadcast_shapes(shape_of(a), shape_of(b))
-    shape = _canonical_shape(shape, "beta")
+    shape = _canonical_shape(shape, "beta", np.broadcast_shapes(shape_of(a), shape_of(b)))
     ka, kb = _split2(k)
     log_a = loggamma(ka, _broadcast_to(_as(a, dt, "beta"), shape, "beta", "a"), shape, dt)
     log_b = loggamma(kb, _broadcast_to(_as(b, dt, "beta"), shape, "beta", "b"), shape, dt)
@@ -1111,7 +1111,7 @@ def dirichlet(key, alpha, shape: Sequence[int] | None = None, dtype=None):
     alpha = _as(alpha, dt, "dirichlet")
     if alpha.ndim < 1:
         raise ValueError("dirichlet: alpha must have at least one dimension, got a scalar")
-    shape = alpha.shape[:-1] if shape is None else _canonical_shape(shape, "dirichlet")
+    shape = _canonical_shape(shape, "dirichlet", alpha.shape[:-1])
     full = (*shape, alpha.shape[-1])
     g = loggamma(k, _broadcast_to(alpha, full, "dirichlet", "alpha"), full, dt)
     top = lax.stop_gradient(xnp.max(g, axis=-1, keepdims=True))
@@ -1159,7 +1159,7 @@ def multivariate_normal(key, mean, cov, shape: Sequence[int] | None = None, dtyp
         raise ValueError(f"multivariate_normal: cov must have shape (..., {n}, {n}) to match "
                          f"mean's {mean.shape}, got {cov.shape}")
     batch = np.broadcast_shapes(mean.shape[:-1], cov.shape[:-2])
-    shape = batch if shape is None else _canonical_shape(shape, "multivariate_normal")
+    shape = _canonical_shape(shape, "multivariate_normal", batch)
     if np.broadcast_shapes(shape, batch) != shape:
         raise ValueError(f"multivariate_normal: shape {shape} does not hold the batch shape "
                          f"{batch} of mean and cov")
@@ -1275,7 +1275,7 @@ def poisson(key, lam, shape: Sequence[int] | None = None, dtype=None):
     dt = np.dtype(np.int64 if dtype is None else dtype)
     if dt.kind not in "iu":
         raise TypeError(f"poisson: dtype must be an integer dtype, got {dt.name}")
-    shape = shape_of(lam) if shape is None else _canonical_shape(shape, "poisson")
+    shape = _canonical_shape(shape, "poisson", shape_of(lam))
     lam = _broadcast_to(_as(lam, np.dtype(np.float32), "poisson"), shape, "poisson", "lam")
     lam = lax.stop_gradient(lam)
     use_knuth = lax.bitwise_or(lax.ne(lam, lam), lax.lt(lam, np.float32(10)))
