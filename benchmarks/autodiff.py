@@ -6,6 +6,11 @@
    next to NumPy and JAX; this one checks it against the target, beside the checkpoint numbers.
 2. checkpoint memory: grad of a 64-layer matmul + elementwise chain (width 256, batch 256)
    with and without checkpointing every layer: peak traced memory and time.
+3. save_within_budget: the same chain, each layer checkpointed with
+   checkpoint_policies.save_within_budget(budget) at three per-layer budgets (0, one and
+   four of a layer's 512 KiB values): the residual bytes the transform keeps between the
+   forward and backward pass (summed over layers, checkpoint inputs excluded), the
+   tracemalloc peak of one grad call, and the time per grad call.
 
 Run: python -m benchmarks.autodiff [--repeats N]
 """
@@ -20,6 +25,7 @@ import numpy as np
 
 import numbax as nb
 import numbax.numpy as xnp
+from numbax.ad_checkpoint import saved_residuals
 
 
 def median_time(fn, repeats: int) -> float:
@@ -86,6 +92,36 @@ def bench_checkpoint(repeats: int) -> dict:
     return results
 
 
+def peak_mib(fn) -> float:
+    fn()
+    tracemalloc.start()
+    fn()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / 2**20
+
+
+def bench_budgets(repeats: int, budgets_in_values=(0, 1, 4)) -> list[dict]:
+    """The 64-layer chain with each layer under save_within_budget, at several budgets."""
+    rng = np.random.default_rng(1)
+    width, batch, depth = 256, 256, 64
+    ws = [rng.standard_normal((width, width)) / np.sqrt(width) for _ in range(depth)]
+    x = rng.standard_normal((batch, width))
+    value_bytes = batch * width * x.dtype.itemsize
+    rows = []
+    for n in budgets_in_values:
+        policy = nb.checkpoint_policies.save_within_budget(n * value_bytes)
+        layer = nb.checkpoint(chain_layer, policy=policy)
+        loss = lambda ws, x, layer=layer: chain_loss(ws, x, layer)
+        g = nb.grad(loss)
+        saved = sum(a.size * a.dtype.itemsize for a, origin in saved_residuals(loss, ws, x)
+                    if not origin.startswith("from the argument"))
+        rows.append({"budget_kib": n * value_bytes / 2**10, "saved_mib": saved / 2**20,
+                     "peak_mb": peak_mib(lambda g=g: g(ws, x)),
+                     "time_ms": 1e3 * median_time(lambda g=g: g(ws, x), repeats)})
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
@@ -99,6 +135,10 @@ def main() -> None:
               f"time {c[name]['time_ms']:7.1f} ms")
     print(f"checkpoint: memory drop {c['memory_drop']:.1f}x (target >= 4), "
           f"time rise {c['time_rise']:.2f}x (target <= 1.6)")
+    print("save_within_budget, per layer | saved residuals | tracemalloc peak | time per grad")
+    for row in bench_budgets(max(3, args.repeats // 2)):
+        print(f"{row['budget_kib']:25.0f} KiB | {row['saved_mib']:11.1f} MiB | "
+              f"{row['peak_mb']:12.1f} MiB | {row['time_ms']:10.1f} ms")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@
 >>> nb.grad(lambda x: xnp.sum(xnp.sin(x)))(np.zeros(2))
 array([1., 1.])
 """
-from . import lax, nn, numpy, random, scipy, test_util, tree_util
+from . import ad_checkpoint, lax, nn, numpy, random, scipy, test_util, tree_util
 from .api import (
     checkpoint,
     grad,
@@ -19,6 +19,7 @@ from .api import (
     vjp,
     vmap,
 )
+from .backends.numba import conv_kernels  # noqa: F401  (compiled conv and window impls)
 from .config import config
 from .core.trace import ConcretizationError, TracerArrayConversionError, UnexpectedTracerError
 from .custom_derivatives import custom_jvp, custom_vjp
@@ -27,10 +28,13 @@ from .custom_derivatives import custom_jvp, custom_vjp
 # the package, not on first use.
 from .interpreters import (  # noqa: F401
     control_flow,
+    conv_rules,
     decomposition_rules,
     fft_rules,
     gather_rules,
     linalg_rules,
+    slicing_rules,
+    window_rules,
 )
 from .interpreters.remat import checkpoint_policies
 from .jit import clear_caches, jit  # rebinds numbax.jit from the submodule to the class
@@ -40,8 +44,8 @@ policies = checkpoint_policies
 __version__ = "0.1.0"
 
 __all__ = [
-    "ConcretizationError", "TracerArrayConversionError", "UnexpectedTracerError", "checkpoint",
-    "checkpoint_policies",
+    "ConcretizationError", "TracerArrayConversionError", "UnexpectedTracerError", "ad_checkpoint",
+    "checkpoint", "checkpoint_policies",
     "clear_caches", "config", "custom_jvp", "custom_vjp", "grad", "hessian", "jacfwd", "jacrev",
     "jit", "jvp", "lax", "linearize",
     "make_jaxpr", "nn", "numpy", "policies", "random", "remat", "scipy", "stop_gradient",

@@ -38,7 +38,9 @@ __all__ = [
     "normal", "bernoulli", "randint", "permutation", "shuffle", "choice", "categorical",
     "truncated_normal", "gumbel", "exponential", "laplace", "logistic", "rademacher", "cauchy",
     "gamma", "loggamma", "beta", "dirichlet", "t", "poisson", "multivariate_normal",
-    "orthogonal",
+    "orthogonal", "chisquare", "f", "lognormal", "pareto", "rayleigh", "weibull_min", "wald",
+    "triangular", "maxwell", "double_sided_maxwell", "generalized_normal", "ball", "geometric",
+    "binomial", "multinomial", "clone", "key_impl", "key_dtype",
 ]
 
 _U32 = np.dtype(np.uint32)
@@ -1286,3 +1288,443 @@ def poisson(key, lam, shape: Sequence[int] | None = None, dtype=None):
         out = lax.select(use_knuth, _poisson_knuth(k, lam_knuth, shape, dt),
                          _poisson_rejection(k, lam_rej, shape, dt))
     return lax.select(lax.eq(lam, np.float32(0)), xnp.zeros_like(out), out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Samplers composed of the ones above (JAX's formulas, so the same key gives JAX's draws to
+# the rounding of the functions they apply)
+
+
+def _param(x, dt: np.dtype, shape, fname: str, what: str):
+    """A parameter as dt, broadcast to the sample shape."""
+    return _broadcast_to(_as(x, dt, fname), shape, fname, what)
+
+
+def _params_shape(shape, fname: str, *params) -> tuple[int, ...]:
+    return _canonical_shape(shape, fname, np.broadcast_shapes(*map(shape_of, params)))
+
+
+def chisquare(key, df, shape: Sequence[int] | None = None, dtype=None):
+    """Chi-square samples with df degrees of freedom: 2 exp(loggamma(df / 2)), as
+    jax.random.chisquare; differentiable in df.
+
+    >>> float(chisquare(PRNGKey(0), 3.0)) > 0
+    True
+    """
+    k = _check_keys(key, "chisquare")
+    dt = _float_dtype(dtype, "chisquare")
+    shape = _params_shape(shape, "chisquare", df)
+    half_df = lax.div(_param(df, dt, shape, "chisquare", "df"), np.asarray(2.0, dt))
+    return lax.mul(lax.exp(loggamma(k, half_df, shape, dt)), np.asarray(2.0, dt))
+
+
+def f(key, dfnum, dfden, shape: Sequence[int] | None = None, dtype=None):
+    """F-distribution samples: (chisquare(dfnum) / dfnum) / (chisquare(dfden) / dfden), as
+    jax.random.f.
+
+    >>> float(f(PRNGKey(0), 3.0, 5.0)) > 0
+    True
+    """
+    k = _check_keys(key, "f")
+    dt = _float_dtype(dtype, "f")
+    shape = _params_shape(shape, "f", dfnum, dfden)
+    dfnum, dfden = (_param(v, dt, shape, "f", n) for v, n in ((dfnum, "dfnum"),
+                                                             (dfden, "dfden")))
+    k_den, k_num = _split2(k)
+    num = lax.div(chisquare(k_num, dfnum, shape, dt), dfnum)
+    return lax.div(num, lax.div(chisquare(k_den, dfden, shape, dt), dfden))
+
+
+def lognormal(key, sigma=1.0, shape: Sequence[int] | None = None, dtype=None):
+    """exp(sigma * normal) samples, as jax.random.lognormal; differentiable in sigma.
+
+    >>> float(lognormal(PRNGKey(0))) > 0
+    True
+    """
+    k = _check_keys(key, "lognormal")
+    dt = _float_dtype(dtype, "lognormal")
+    shape = _params_shape(shape, "lognormal", sigma)
+    sigma = _param(sigma, dt, shape, "lognormal", "sigma")
+    return lax.exp(lax.mul(sigma, _normal_real(k, shape, dt)))
+
+
+def pareto(key, b, shape: Sequence[int] | None = None, dtype=None):
+    """Pareto samples with shape parameter b (support [1, inf)): exp(exponential / b), as
+    jax.random.pareto.
+
+    >>> float(pareto(PRNGKey(0), 3.0)) >= 1
+    True
+    """
+    k = _check_keys(key, "pareto")
+    dt = _float_dtype(dtype, "pareto")
+    shape = _params_shape(shape, "pareto", b)
+    b = _param(b, dt, shape, "pareto", "b")
+    return lax.exp(lax.div(exponential(k, shape, dt), b))
+
+
+def rayleigh(key, scale, shape: Sequence[int] | None = None, dtype=None):
+    """Rayleigh samples: scale * sqrt(-2 log(u)), as jax.random.rayleigh.
+
+    >>> float(rayleigh(PRNGKey(0), 1.0)) > 0
+    True
+    """
+    k = _check_keys(key, "rayleigh")
+    dt = _float_dtype(dtype, "rayleigh")
+    shape = _params_shape(shape, "rayleigh", scale)
+    u = _uniform(k, shape, dt, np.asarray(0.0, dt), np.asarray(1.0, dt))
+    scale = _param(scale, dt, shape, "rayleigh", "scale")
+    with np.errstate(divide="ignore"):  # u == 0 (probability 2**-53) gives inf, as JAX
+        return lax.mul(scale, lax.sqrt(lax.mul(lax.log(u), np.asarray(-2.0, dt))))
+
+
+def weibull_min(key, scale, concentration, shape: Sequence[int] = (), dtype=None):
+    """Weibull samples: scale * (-log1p(-u)) ** (1 / concentration), as
+    jax.random.weibull_min.
+
+    >>> float(weibull_min(PRNGKey(0), 1.0, 2.0)) > 0
+    True
+    """
+    k = _check_keys(key, "weibull_min")
+    dt = _float_dtype(dtype, "weibull_min")
+    shape = _canonical_shape(shape, "weibull_min")
+    u = _uniform(k, shape, dt, np.asarray(0.0, dt), np.asarray(1.0, dt))
+    scale = _param(scale, dt, shape, "weibull_min", "scale")
+    conc = _param(concentration, dt, shape, "weibull_min", "concentration")
+    e = lax.neg(lax.log1p(lax.neg(u)))
+    return lax.mul(xnp.power(e, lax.div(np.asarray(1.0, dt), conc)), scale)
+
+
+def wald(key, mean, shape: Sequence[int] | None = None, dtype=None):
+    """Wald (inverse Gaussian) samples with the given mean and unit shape, by Michael,
+    Schucany and Haas' transformation of a normal and a uniform, as jax.random.wald.
+
+    >>> float(wald(PRNGKey(0), 1.0)) > 0
+    True
+    """
+    k = _check_keys(key, "wald")
+    dt = _float_dtype(dtype, "wald")
+    shape = _params_shape(shape, "wald", mean)
+    mean = _param(mean, dt, shape, "wald", "mean")
+    k1, k2 = _split2(k)
+    v = _normal_real(k1, shape, dt)
+    z = _uniform(k2, shape, dt, np.asarray(0.0, dt), np.asarray(1.0, dt))
+    y = lax.mul(v, v)
+    mean_sq = lax.mul(mean, mean)
+    root = lax.sqrt(lax.add(lax.mul(lax.mul(np.asarray(4.0, dt), mean), y),
+                            lax.mul(mean_sq, lax.mul(y, y))))
+    half = np.asarray(0.5, dt)
+    x = lax.sub(lax.add(mean, lax.mul(lax.mul(mean_sq, y), half)),
+                lax.mul(lax.mul(mean, half), root))
+    return lax.select(lax.le(z, lax.div(mean, lax.add(mean, x))), x, lax.div(mean_sq, x))
+
+
+def triangular(key, left, mode, right, shape: Sequence[int] | None = None, dtype=None):
+    """Triangular samples on [left, right] peaking at mode, by inverting the cdf, as
+    jax.random.triangular.
+
+    >>> 0 <= float(triangular(PRNGKey(0), 0.0, 0.5, 1.0)) <= 1
+    True
+    """
+    k = _check_keys(key, "triangular")
+    dt = _float_dtype(dtype, "triangular")
+    shape = _params_shape(shape, "triangular", left, mode, right)
+    left, mode, right = (_param(v, dt, shape, "triangular", n) for v, n in (
+        (left, "left"), (mode, "mode"), (right, "right")))
+    width = lax.sub(right, left)
+    u = _uniform(k, shape, dt, np.asarray(0.0, dt), np.asarray(1.0, dt))
+    c1 = lax.add(left, lax.sqrt(lax.mul(lax.mul(u, width), lax.sub(mode, left))))
+    c2 = lax.sub(right, lax.sqrt(lax.mul(lax.mul(lax.sub(np.asarray(1.0, dt), u), width),
+                                         lax.sub(right, mode))))
+    return lax.select(lax.lt(u, lax.div(lax.sub(mode, left), width)), c1, c2)
+
+
+def maxwell(key, shape: Sequence[int] = (), dtype=None):
+    """Maxwell samples: the length of a standard normal 3-vector, as jax.random.maxwell.
+
+    >>> maxwell(PRNGKey(0), (2,)).shape
+    (2,)
+    """
+    k, shape, dt = _sampler_args(key, shape, dtype, "maxwell")
+    return xla.norm(_normal_real(k, (*shape, 3), dt), axis=-1)
+
+
+def double_sided_maxwell(key, loc, scale, shape: Sequence[int] | None = None, dtype=None):
+    """Maxwell samples with a random sign, scaled and shifted: sign * maxwell * scale + loc,
+    as jax.random.double_sided_maxwell. The sample shape defaults to the parameters'.
+
+    >>> double_sided_maxwell(PRNGKey(0), 0.0, 1.0, (3,)).shape
+    (3,)
+    """
+    k = _check_keys(key, "double_sided_maxwell")
+    dt = _float_dtype(dtype, "double_sided_maxwell")
+    shape = _params_shape(shape, "double_sided_maxwell", loc, scale)
+    loc, scale = (_param(v, dt, shape, "double_sided_maxwell", n) for v, n in (
+        (loc, "loc"), (scale, "scale")))
+    k_maxwell, k_sign = _split2(k)
+    sign = lax.convert_element_type(rademacher(k_sign, shape, np.int64), dt)
+    return lax.add(lax.mul(lax.mul(sign, maxwell(k_maxwell, shape, dt)), scale), loc)
+
+
+def generalized_normal(key, p, shape: Sequence[int] = (), dtype=None):
+    """Generalized normal samples with density proportional to exp(-|x|**p):
+    sign * gamma(1 / p) ** (1 / p), as jax.random.generalized_normal.
+
+    >>> generalized_normal(PRNGKey(0), 1.5, (3,)).shape
+    (3,)
+    """
+    k = _check_keys(key, "generalized_normal")
+    dt = _float_dtype(dtype, "generalized_normal")
+    shape = _canonical_shape(shape, "generalized_normal")
+    p = _param(p, dt, shape, "generalized_normal", "p")
+    k_gamma, k_sign = _split2(k)
+    inv_p = lax.div(np.asarray(1.0, dt), p)
+    g = gamma(k_gamma, inv_p, shape, dt)
+    sign = lax.convert_element_type(rademacher(k_sign, shape, np.int64), dt)
+    return lax.mul(sign, xnp.power(g, inv_p))
+
+
+def ball(key, d: int, p: float = 2, shape: Sequence[int] = (), dtype=None):
+    """Points uniform in the d-dimensional unit p-norm ball, shape + (d,): generalized normal
+    coordinates over (sum |g|**p + exponential) ** (1 / p) (Barthe et al.), as
+    jax.random.ball.
+
+    >>> x = ball(PRNGKey(0), 3, shape=(4,))
+    >>> bool((np.linalg.norm(x, axis=-1) <= 1).all())
+    True
+    """
+    k = _check_keys(key, "ball")
+    dt = _float_dtype(dtype, "ball")
+    shape = _canonical_shape(shape, "ball")
+    d = operator.index(d)
+    if d < 1:
+        raise ValueError(f"ball: the dimension d must be a positive int, got {d}")
+    k_g, k_e = _split2(k)
+    g = generalized_normal(k_g, p, (*shape, d), dt)
+    e = exponential(k_e, shape, dt)
+    pp = np.asarray(p, dt)
+    radius = xnp.power(xnp.sum(xnp.power(xnp.abs(g), pp), axis=-1) + e, 1 / pp)
+    return g / radius[..., None]
+
+
+def geometric(key, p, shape: Sequence[int] | None = None, dtype=None):
+    """Geometric samples on {1, 2, ...}, the number of trials up to the first success of
+    probability p: floor(log(u) / log1p(-p)) + 1, as jax.random.geometric.
+
+    >>> int(geometric(PRNGKey(0), 1.0))
+    1
+    """
+    k = _check_keys(key, "geometric")
+    dt = np.dtype(np.int64 if dtype is None else dtype)
+    if dt.kind not in "iu":
+        raise TypeError(f"geometric: dtype must be an integer dtype, got {dt.name}")
+    p = check_arg(p, "geometric", 1)
+    pdt = dtype_of(p) if dtype_of(p).kind == "f" else np.dtype(np.float64)
+    shape = _params_shape(shape, "geometric", p)
+    p = lax.stop_gradient(_param(p, pdt, shape, "geometric", "p"))
+    u = _uniform(k, shape, pdt, np.asarray(0.0, pdt), np.asarray(1.0, pdt))
+    with np.errstate(divide="ignore", invalid="ignore"):  # p == 1 (log1p(-1) = -inf): 1
+        g = lax.add(lax.floor(lax.div(lax.log(u), lax.log1p(lax.neg(p)))), np.asarray(1, pdt))
+    return lax.convert_element_type(g, dt)
+
+
+# Stirling's series' remainder log(k!) - (k + 1/2) log(k + 1) + (k + 1) - log(2 pi) / 2, exact
+# for k <= 9 (as TensorFlow's and JAX's BTRS tables).
+_STIRLING_TAIL = (0.0810614667953272, 0.0413406959554092, 0.0276779256849983,
+                  0.02079067210376509, 0.0166446911898211, 0.0138761288230707,
+                  0.0118967099458917, 0.0104112652619720, 0.00925546218271273,
+                  0.00833056343336287)
+
+
+def _stirling_tail(k):
+    dt = dtype_of(k)
+    c = lambda v: np.asarray(v, dt)  # noqa: E731
+    kp1 = lax.add(k, c(1.0))
+    kp1sq = lax.mul(kp1, kp1)
+    approx = lax.div(lax.sub(c(1 / 12), lax.div(lax.sub(c(1 / 360), lax.div(c(1 / 1260), kp1sq)),
+                                                kp1sq)), kp1)
+    index = lax.convert_element_type(lax.max(c(0.0), lax.min(k, c(9.0))), np.int64)
+    table = xnp.take(np.asarray(_STIRLING_TAIL, dt), index)
+    return lax.select(lax.le(k, c(9.0)), table, approx)
+
+
+def _binomial_inversion(k, count, q):
+    """Counts by summing geometric waiting times until they pass count (small count * q)."""
+    dt = dtype_of(q)
+    log1mq = lax.log1p(lax.neg(q))
+
+    def body(carry):
+        i, num_geom, geom_sum, kk = carry
+        sub, kk = _split2(kk)
+        num_geom = lax.select(lax.le(geom_sum, count), lax.add(num_geom, np.asarray(1, dt)),
+                              num_geom)
+        u = _uniform(sub, shape_of(q), dt, np.asarray(0.0, dt), np.asarray(1.0, dt))
+        geom = lax.ceil(lax.div(lax.log(u), log1mq))
+        return lax.add(i, np.int64(1)), num_geom, lax.add(geom_sum, geom), kk
+
+    def cond(carry):
+        return lax.bitwise_and(xnp.any(lax.le(carry[2], count)),
+                               lax.lt(carry[0], np.int64(1000)))
+
+    zeros = xnp.zeros_like(q)
+    out = lax.while_loop(cond, body, (np.int64(0), zeros, zeros, k))[1]
+    return lax.sub(out, np.asarray(1, dt))
+
+
+def _binomial_btrs(k, count, q):
+    """Hormann's transformed rejection with squeeze (BTRS), as TensorFlow and JAX."""
+    dt = dtype_of(q)
+    c = lambda v: np.asarray(v, dt)  # noqa: E731
+    stddev = lax.sqrt(lax.mul(lax.mul(count, q), lax.sub(c(1.0), q)))
+    b = lax.add(c(1.15), lax.mul(c(2.53), stddev))
+    a = lax.add(lax.add(c(-0.0873), lax.mul(c(0.0248), b)), lax.mul(c(0.01), q))
+    cc = lax.add(lax.mul(count, q), c(0.5))
+    v_r = lax.sub(c(0.92), lax.div(c(4.2), b))
+    r = lax.div(q, lax.sub(c(1.0), q))
+    alpha = lax.mul(lax.add(c(2.83), lax.div(c(5.1), b)), stddev)
+    m = lax.floor(lax.mul(lax.add(count, c(1.0)), q))
+    log = lax.log
+
+    def body(carry):
+        i, k_out, accepted, kk = carry
+        keys = split(kk, 3)
+        kk, k0, k1 = (lax.reshape(lax.slice(keys, (j, 0), (j + 1, 2)), (2,)) for j in range(3))
+        u = lax.sub(_uniform(k0, shape_of(q), dt, c(0.0), c(1.0)), c(0.5))
+        v = _uniform(k1, shape_of(q), dt, c(0.0), c(1.0))
+        us = lax.sub(c(0.5), lax.abs(u))
+        accept1 = lax.bitwise_and(lax.ge(us, c(0.07)), lax.le(v, v_r))
+        kv = lax.floor(lax.add(lax.mul(lax.add(lax.div(lax.mul(c(2.0), a), us), b), u), cc))
+        reject = lax.bitwise_or(lax.lt(kv, c(0.0)), lax.gt(kv, count))
+        kc = lax.max(c(0.0), lax.min(kv, count))  # the bound below matters only if kept
+        lv = log(lax.div(lax.mul(v, alpha), lax.add(lax.div(a, lax.mul(us, us)), b)))
+        n_m1, n_k1 = lax.add(lax.sub(count, m), c(1.0)), lax.add(lax.sub(count, kc), c(1.0))
+        ub = lax.add(lax.add(
+            lax.mul(lax.add(m, c(0.5)), log(lax.div(lax.add(m, c(1.0)), lax.mul(r, n_m1)))),
+            lax.mul(lax.add(count, c(1.0)), log(lax.div(n_m1, n_k1)))),
+            lax.mul(lax.add(kc, c(0.5)), log(lax.div(lax.mul(r, n_k1), lax.add(kc, c(1.0))))))
+        ub = lax.add(ub, lax.sub(lax.add(_stirling_tail(m), _stirling_tail(lax.sub(count, m))),
+                                 lax.add(_stirling_tail(kc), _stirling_tail(lax.sub(count, kc)))))
+        accept = lax.bitwise_or(accept1, lax.bitwise_and(lax.bitwise_not(reject),
+                                                         lax.le(lv, ub)))
+        accept = lax.bitwise_and(accept, lax.bitwise_not(accepted))
+        k_out = lax.select(accept, kv, k_out)
+        return lax.add(i, np.int64(1)), k_out, lax.bitwise_or(accepted, accept), kk
+
+    def cond(carry):
+        return lax.bitwise_and(xnp.any(lax.bitwise_not(carry[2])),
+                               lax.lt(carry[0], np.int64(1000)))
+
+    init = (np.int64(0), xnp.full_like(q, -1.0), xnp.zeros_like(q, dtype=bool), k)
+    return lax.while_loop(cond, body, init)[1]
+
+
+def binomial(key, n, p, shape: Sequence[int] | None = None, dtype=None):
+    """Binomial(n, p) counts, as floats of dtype (as jax.random.binomial): the sum of
+    geometric waiting times where n * min(p, 1 - p) <= 10, Hormann's BTRS rejection above;
+    p >= 1/2 samples n - Binomial(n, 1 - p). nan for nan or negative n or p outside [0, 1],
+    inf for infinite n; non-integer n is floored.
+
+    >>> float(binomial(PRNGKey(0), 10, 0.0))
+    0.0
+    """
+    k = _check_keys(key, "binomial")
+    dt = _float_dtype(dtype, "binomial")
+    shape = _params_shape(shape, "binomial", n, p)
+    count = lax.stop_gradient(_param(n, dt, shape, "binomial", "n"))
+    prob = lax.stop_gradient(_param(p, dt, shape, "binomial", "p"))
+    c = lambda v: np.asarray(v, dt)  # noqa: E731
+    invalid = lax.bitwise_or(
+        lax.bitwise_or(lax.ne(count, count), lax.lt(count, c(0.0))),
+        lax.bitwise_or(lax.ne(prob, prob), lax.bitwise_or(lax.lt(prob, c(0.0)),
+                                                          lax.gt(prob, c(1.0)))))
+    count_inf = lax.eq(count, c(np.inf))
+    degenerate = lax.bitwise_or(lax.bitwise_or(invalid, count_inf),
+                                lax.bitwise_or(lax.eq(prob, c(0.0)), lax.eq(prob, c(1.0))))
+    # Each algorithm sees only the elements it handles; the others get harmless values.
+    count = lax.floor(lax.select(degenerate, xnp.zeros_like(count), count))
+    flip = lax.ge(prob, c(0.5))  # as JAX: p >= 1/2 samples n - Binomial(n, 1 - p)
+    q = lax.select(degenerate, xnp.full_like(prob, 0.5),
+                   lax.select(flip, lax.sub(c(1.0), prob), prob))
+    use_inversion = lax.le(lax.mul(count, q), c(10.0))
+    count_inv = lax.select(use_inversion, count, xnp.zeros_like(count))
+    count_btrs = lax.select(use_inversion, xnp.full_like(count, 1e4), count)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        samples = lax.select(use_inversion, _binomial_inversion(k, count_inv, q),
+                             _binomial_btrs(k, count_btrs, q))
+    samples = lax.select(flip, lax.sub(count, samples), samples)
+    samples = lax.select(lax.eq(prob, c(1.0)), lax.floor(
+        _param(lax.stop_gradient(_as(n, dt, "binomial")), dt, shape, "binomial", "n")), samples)
+    samples = lax.select(lax.eq(prob, c(0.0)), xnp.zeros_like(samples), samples)
+    samples = lax.select(count_inf, xnp.full_like(samples, np.inf), samples)
+    return lax.select(invalid, xnp.full_like(samples, np.nan), samples)
+
+
+def multinomial(key, n, p, *, shape: Sequence[int] | None = None, dtype=None,
+                unroll: int = 1):
+    """Multinomial counts of n trials over the categories of p's last axis, shape
+    shape + p.shape[-1:], as floats of dtype: one conditional binomial per category (the
+    trials left over the probability left), as jax.random.multinomial. unroll is accepted
+    for JAX's signature (the categories are unrolled here).
+
+    >>> multinomial(PRNGKey(0), 10, np.array([0.2, 0.8])).sum()
+    np.float64(10.0)
+    """
+    k = _check_keys(key, "multinomial")
+    dt = _float_dtype(dtype, "multinomial")
+    p = _as(p, dt, "multinomial")
+    if p.ndim < 1:
+        raise ValueError("multinomial: p must have at least one dimension (the categories), "
+                         "got a scalar")
+    shape = _canonical_shape(shape, "multinomial",
+                             np.broadcast_shapes(shape_of(n), p.shape[:-1]))
+    ncat = p.shape[-1]
+    remaining = _param(n, dt, shape, "multinomial", "n")
+    p = lax.stop_gradient(_broadcast_to(p, (*shape, ncat), "multinomial", "p"))
+    probs = [lax.reshape(lax.slice(p, (0,) * len(shape) + (i,), (*shape, i + 1)), shape)
+             for i in range(ncat)]
+    keys = split(k, ncat)
+    left = xnp.zeros_like(probs[0])
+    tails = []
+    for prob in reversed(probs):  # the probability of this category and those after it
+        left = lax.add(left, prob)
+        tails.append(left)
+    counts = []
+    for i, (prob, tail) in enumerate(zip(probs, reversed(tails), strict=True)):
+        safe = lax.select(lax.eq(tail, np.asarray(0, dt)), xnp.ones_like(tail), tail)
+        ratio = lax.max(np.asarray(0, dt), lax.min(lax.div(prob, safe), np.asarray(1, dt)))
+        ki = lax.reshape(lax.slice(keys, (i, 0), (i + 1, 2)), (2,))
+        count = binomial(ki, remaining, ratio, shape, dt)
+        remaining = lax.sub(remaining, count)
+        counts.append(lax.expand_dims(count, (len(shape),)))
+    return lax.concatenate(counts, len(shape))
+
+
+def clone(key):
+    """A copy of key. Raw keys are plain arrays, never consumed, so this returns key itself
+    (JAX's clone matters only for typed keys under its key-reuse checker).
+
+    >>> clone(PRNGKey(0))
+    array([0, 0], dtype=uint32)
+    """
+    return _check_keys(key, "clone", single=False)
+
+
+def key_impl(keys) -> str:
+    """The name of the PRNG implementation of keys: always 'threefry2x32' in numbax.
+
+    >>> key_impl(PRNGKey(0))
+    'threefry2x32'
+    """
+    _check_keys(keys, "key_impl", single=False)
+    return "threefry2x32"
+
+
+def key_dtype(impl_spec=None) -> np.dtype:
+    """The dtype of keys of a PRNG implementation. numbax's keys are raw uint32 data (JAX's
+    typed keys have a key<fry> dtype), so this is uint32 for 'threefry2x32', the only one.
+
+    >>> key_dtype()
+    dtype('uint32')
+    """
+    if impl_spec not in (None, "threefry2x32"):
+        raise ValueError(f"key_dtype: numbax implements only 'threefry2x32', got {impl_spec!r}")
+    return _U32

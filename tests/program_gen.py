@@ -32,10 +32,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.special as ssp
 from hypothesis import strategies as st
 
 import numbax as nb
 import numbax.numpy as xnp
+import numbax.scipy.special as nsp
 from numbax import lax, nn
 
 F32, F64 = np.dtype(np.float32), np.dtype(np.float64)
@@ -262,6 +264,27 @@ def _cumsum(ctx, x):
     return {"axis": ctx.draw(st.none() | st.integers(-r, r - 1)) if r else None}
 
 
+def _lax_cumulative(ctx, x):
+    r = len(x.shape)
+    return {"axis": ctx.draw(st.integers(-r, r - 1)), "reverse": ctx.draw(st.booleans())} \
+        if r else None
+
+
+def _dynamic_slice(ctx, x):
+    # starts beyond either end: lax clamps them so that the block fits
+    r = len(x.shape)
+    if not r:
+        return None
+    axis = ctx.draw(st.integers(-r, r - 1))
+    n = x.shape[axis]
+    return {"axis": axis, "start": ctx.draw(st.integers(-n - 2, n + 2)),
+            "size": ctx.draw(st.integers(0, n))}
+
+
+def _top_k(ctx, x):
+    return {"k": ctx.draw(st.integers(0, x.shape[-1]))} if x.shape else None
+
+
 def _moments(ctx, x):
     params = _reduce(ctx, x)
     params["ddof"] = ctx.draw(st.sampled_from((0, 1)))
@@ -296,6 +319,7 @@ OPS: dict[str, Op] = {
     "log1p": Op("m.log1p({0})", guards=_POS),
     "sqrt": Op("m.sqrt({0})", guards=_POS),
     "cbrt": Op("m.cbrt({0})", guards=_POS),
+    "checkpoint_name": Op("m.checkpoint_name({0}, 'h')"),
     "exp2": Op("m.exp2({0})", guards=_BND),
     "rsqrt": Op("m.rsqrt({0})", guards=_POS),
     "sigmoid": Op("m.sigmoid({0})"),
@@ -332,6 +356,17 @@ OPS: dict[str, Op] = {
     "rad2deg": Op("m.rad2deg({0})"),
     "sinc": Op("m.sinc({0})"),
     "i0": Op("m.i0({0})", guards=_BND),
+    # scipy.special's (SPECIAL below): numbax.scipy.special against SciPy.
+    "erf": Op("m.erf({0})"),
+    "erfc": Op("m.erfc({0})"),
+    "erfinv": Op("m.erfinv({0})", guards=("inner_unit",)),
+    "gammaln": Op("m.gammaln({0})", guards=_POS),
+    "digamma": Op("m.digamma({0})", guards=_POS),
+    "i0e": Op("m.i0e({0})", diff="kink"),
+    "i1e": Op("m.i1e({0})", diff="kink"),
+    "ndtr": Op("m.ndtr({0})"),
+    "log_ndtr": Op("m.log_ndtr({0})"),
+    "gammainc": Op("m.gammainc({0}, {1})", "ff", ("positive", "positive")),
     "fabs": Op("m.fabs({0})", diff="kink"),
     "signbit": Op("m.signbit({0})", diff="kink"),
     "isinf": Op("m.isinf({0})", diff="kink"),
@@ -464,6 +499,25 @@ OPS: dict[str, Op] = {
     "at_add": Op("m.at({0})[{index}].add(1.5)", params=_index),
     "at_multiply": Op("m.at({0})[{index}].multiply(0.5)", params=_index),
     "at_max": Op("m.at({0})[{index}].max(0.25)", params=_index, diff="kink"),
+    # lax slicing at (clamped) offsets, top_k and cumulative reductions
+    "dynamic_slice_in_dim": Op("m.dynamic_slice_in_dim({0}, {start}, {size}, axis={axis})",
+                               params=_dynamic_slice),
+    "dynamic_update_slice_in_dim": Op(
+        "m.dynamic_update_slice_in_dim({0}, {1}, {start}, axis={axis})", "ff",
+        params=_dynamic_slice, broadcast=False),
+    "top_k": Op("m.top_k({0}, {k})[0]", params=_top_k, diff="kink"),
+    "cummax": Op("m.cummax({0}, axis={axis}, reverse={reverse})", params=_lax_cumulative,
+                 diff="kink"),
+    "cummin": Op("m.cummin({0}, axis={axis}, reverse={reverse})", params=_lax_cumulative,
+                 diff="kink"),
+    "cumlogsumexp": Op("m.cumlogsumexp({0}, axis={axis}, reverse={reverse})",
+                       params=_lax_cumulative),
+    "lax_cumprod": Op("m.lax_cumprod({0}, axis={axis}, reverse={reverse})", guards=("bounded",),
+                      params=_lax_cumulative),
+    # convolution and windows over every axis (any rank >= 1; NumPy refuses the rest)
+    "conv_same": Op("m.conv_same({0}, {1})", "ff", broadcast=False),
+    "max_pool": Op("m.max_pool({0})", diff="kink"),
+    "window_sum": Op("m.window_sum({0})"),
 }
 
 # Control flow and call wrappers have builders (_Block._<name>: their bodies are nested
@@ -1130,15 +1184,108 @@ def _multiply_0d(product):
     return fn
 
 
+# Rank-generic convolution and windows: one feature, one batch row, every axis spatial.
+def _xnp_conv_same(x, w):
+    dt = xnp.result_type(x, w)
+    x, w = (xnp.reshape(xnp.asarray(a, dt), (1, 1) + xnp.shape(a)) for a in (x, w))
+    return lax.conv_general_dilated(x, w, (1,) * (x.ndim - 2), "SAME")[0, 0]
+
+
+def _np_conv_same(x, w):
+    x, w = np.asarray(x), np.asarray(w)
+    if x.ndim != w.ndim or x.ndim == 0:
+        raise ValueError("conv_same needs operands of one rank >= 1")
+    pads = [((k - 1) // 2, k - 1 - (k - 1) // 2) for k in w.shape]
+    view = np.lib.stride_tricks.sliding_window_view(np.pad(x, pads), w.shape)
+    return np.tensordot(view, w, axes=w.ndim).astype(np.result_type(x, w))
+
+
+def _np_window(reduce, pad):
+    def fn(x):
+        x = np.asarray(x)
+        if x.ndim == 0:
+            raise ValueError("windows need rank >= 1")
+        xp = np.pad(x, [(0, pad)] * x.ndim, constant_values=0)
+        view = np.lib.stride_tricks.sliding_window_view(xp, (2,) * x.ndim)
+        return reduce(view, axis=tuple(range(x.ndim, 2 * x.ndim)))
+    return fn
+
+
+def _xnp_max_pool(x):
+    return lax.reduce_window(x, -np.inf, lax.max, (2,) * x.ndim, (1,) * x.ndim, "VALID")
+
+
+def _xnp_window_sum(x):
+    return lax.reduce_window(x, 0.0, lax.add, (2,) * x.ndim, (1,) * x.ndim, [(0, 1)] * x.ndim)
+
+
 XNP = Namespace(xnp, cond=lax.cond, scan=lax.scan, while_loop=lax.while_loop, fori_loop=lax.fori_loop,
                 jit=functools.partial(nb.jit, backend="interpreter"), checkpoint=nb.checkpoint,
                 sigmoid=nn.sigmoid, softplus=nn.softplus, logsumexp=nn.logsumexp,
-                softmax=nn.softmax, relu=nn.relu, rsqrt=lax.rsqrt, fit=_make_fit(xnp))
+                softmax=nn.softmax, relu=nn.relu, rsqrt=lax.rsqrt, fit=_make_fit(xnp),
+                checkpoint_name=nb.ad_checkpoint.checkpoint_name)
 NP = Namespace(np, cond=_np_cond, scan=_np_scan, while_loop=_np_while_loop,
                fori_loop=_np_fori_loop, astype=_np_astype,
                inner=_multiply_0d(np.inner), dot=_multiply_0d(np.dot),
                jit=lambda f: f, checkpoint=lambda f: f,
                sigmoid=lambda x: np.exp(-np.logaddexp(0, -x)), softplus=lambda x: np.logaddexp(0, x),
                logsumexp=_np_logsumexp, softmax=_np_softmax, relu=lambda x: np.maximum(x, 0),
-               rsqrt=lambda x: 1 / np.sqrt(x), at=_NpAt)
+               rsqrt=lambda x: 1 / np.sqrt(x), at=_NpAt, checkpoint_name=lambda x, name: x)
 NP.fit = _make_fit(NP)
+XNP.conv_same, NP.conv_same = _xnp_conv_same, _np_conv_same
+XNP.max_pool, NP.max_pool = _xnp_max_pool, _np_window(np.max, 0)
+XNP.window_sum, NP.window_sum = _xnp_window_sum, _np_window(np.sum, 1)
+
+
+# lax slicing, top_k and cumulative reductions: NumPy stand-ins with lax's clamping and order.
+def _np_clamped_start(start: int, n: int, size: int) -> int:
+    return min(max(start + n if start < 0 else start, 0), n - size)
+
+
+def _np_dynamic_slice_in_dim(x, start, size, axis):
+    x = np.asarray(x)
+    s = _np_clamped_start(start, x.shape[axis], size)
+    return np.moveaxis(np.moveaxis(x, axis, 0)[s:s + size], 0, axis)
+
+
+def _np_dynamic_update_slice_in_dim(x, u, start, axis):
+    x, u = np.asarray(x), np.asarray(u)
+    if x.dtype != u.dtype or x.ndim != u.ndim or any(a > b for a, b in zip(u.shape, x.shape)):
+        raise ValueError("dynamic_update_slice_in_dim: the update does not fit the operand")
+    axis %= x.ndim
+    s = _np_clamped_start(start, x.shape[axis], u.shape[axis])
+    out = x.copy()
+    out[tuple(slice(s, s + k) if d == axis else slice(0, k) for d, k in enumerate(u.shape))] = u
+    return out
+
+
+def _np_top_k(x, k):
+    x = np.asarray(x)
+    nan = np.isnan(x)  # nan first, then descending; ties in ascending position
+    idx = np.lexsort((np.where(nan, 0, -x), ~nan), axis=-1)[..., :k]
+    return np.take_along_axis(x, idx, -1), idx.astype(np.int32)
+
+
+def _np_lax_cumulative(accumulate):
+    def fn(x, axis, reverse):
+        x = np.asarray(x)
+        if reverse:
+            return np.flip(accumulate(np.flip(x, axis), axis), axis)
+        return accumulate(x, axis)
+    return fn
+
+
+for _name, _acc in {"cummax": np.maximum.accumulate, "cummin": np.minimum.accumulate,
+                    "cumlogsumexp": np.logaddexp.accumulate, "lax_cumprod": np.cumprod}.items():
+    setattr(NP, _name, _np_lax_cumulative(lambda x, axis, _acc=_acc: _acc(x, axis=axis)))
+    setattr(XNP, _name, getattr(lax, _name.removeprefix("lax_")))
+XNP.dynamic_slice_in_dim, NP.dynamic_slice_in_dim = (lax.dynamic_slice_in_dim,
+                                                     _np_dynamic_slice_in_dim)
+XNP.dynamic_update_slice_in_dim = lax.dynamic_update_slice_in_dim
+NP.dynamic_update_slice_in_dim = _np_dynamic_update_slice_in_dim
+XNP.top_k, NP.top_k = lax.top_k, _np_top_k
+SPECIAL = ("erf", "erfc", "erfinv", "gammaln", "digamma", "i0e", "i1e", "ndtr", "log_ndtr",
+           "gammainc")
+for _name in SPECIAL:
+    setattr(XNP, _name, getattr(nsp, _name))
+    setattr(NP, _name, getattr(ssp, _name))

@@ -9,6 +9,8 @@ Suites (``--sections``), one module each, run in this order:
   floor, fused (numba backend) and unfused (interpreter backend, NumPy), next to hand-written
   Numba loops;
 - ``mlp`` (mlp.py): the forward pass and ``jit(value_and_grad)`` of a three-layer tanh MLP.
+- ``conv`` (conv.py): a small CNN's conv-relu-maxpool forward pass and training step, batch
+  64, 28x28 and 8x8 images, against hand-written NumPy (im2col).
 
 Each suite's docstring says what it measures. harness.py holds the sampling, checking and
 contention watch that every suite shares, report.py formats the table, and cli.py parses the

@@ -14,6 +14,7 @@ import numpy as np
 
 from .chains import CHAIN_OPS, DEFAULT_KS, DEFAULT_SIZES, QUICK_KS, QUICK_SIZES, Chain, bench_chains
 from .compile_time import bench_compile
+from .conv import bench_conv
 from .dispatch import bench_dispatch
 from .harness import Env, import_jax
 from .mlp import bench_mlp
@@ -47,8 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--dtypes", default="float32,float64", help="comma list (default float32,float64)")
     parser.add_argument("--sizes", default=None, help="comma list of N (default 1e4,1e6,1e7)")
     parser.add_argument("--ks", default=None, help="comma list of chain lengths (default 1,2,4,8,16)")
-    parser.add_argument("--sections", default="compile,dispatch,chains,mlp",
-                        help="comma list out of compile, dispatch, chains, mlp")
+    parser.add_argument("--sections", default="compile,dispatch,chains,mlp,conv",
+                        help="comma list out of compile, dispatch, chains, mlp, conv")
     parser.add_argument("--no-jax", action="store_true", help="do not time JAX even if installed")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     args = parser.parse_args(argv)
@@ -83,6 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                             "floors": floors, "cells": cells}
     if "mlp" in sections:
         report["mlp"] = bench_mlp(env, dtypes, 3 if args.quick else 7, progress)
+    if "conv" in sections:
+        report["conv"] = bench_conv(env, dtypes, 3 if args.quick else 7, progress)
     try:
         import numba
         report["meta"]["numba_threading_layer"] = numba.threading_layer()

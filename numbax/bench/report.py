@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .chains import CHAIN_METHODS
+from .conv import format_conv
 from .harness import fmt_time
 from .mlp import MLP_METHODS
 
@@ -97,6 +98,7 @@ def format_report(report: dict) -> str:
             out.append(f"{row['dtype'] + ' vg x numbax':<26}" + "".join(
                 f"{_fmt_ratio(row['value_and_grad'][m]['median_s'] / base if base and row['value_and_grad'][m]['median_s'] else None):>10}"  # noqa: E501
                 for m in methods))
+    out += format_conv(report.get("conv") or [], _time_cell, _fmt_ratio)
     disp = report.get("dispatch")
     if disp:
         out.append("")

@@ -359,7 +359,8 @@ def partial_eval_jaxpr_custom(jaxpr: Jaxpr, in_unknowns: list[bool], saveable: C
     partial_eval_jaxpr_custom_rules are split in two instead). A known value the staged part
     needs is passed as a residual when it is an input or `saveable(eqn)` holds for the
     equation that made it; otherwise that equation is copied into the staged part and
-    recomputed there.
+    recomputed there. A `saveable` with a `select(producer, needed)` method (a budgeted
+    policy, interpreters/remat.py) is first given every candidate and returns the predicate.
     Returns (jaxpr_known, jaxpr_staged, out_unknowns, num_residuals):
     jaxpr_known: known inputs -> known outputs + residuals;
     jaxpr_staged: residuals + unknown inputs -> unknown outputs.
@@ -387,6 +388,8 @@ def partial_eval_jaxpr_custom(jaxpr: Jaxpr, in_unknowns: list[bool], saveable: C
     residuals: list[Var] = []
     recompute: set[int] = set()
     needed = [x for e in staged_eqns for x in e.inputs if isinstance(x, Var) and x not in unknown]
+    if hasattr(saveable, "select"):  # a policy that chooses among all candidates at once
+        saveable = saveable.select(producer, needed)
     seen: set[Var] = set()
     while needed:
         v = needed.pop()

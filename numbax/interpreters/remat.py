@@ -2,18 +2,19 @@
 
 Under linearize, the body is split by partial_eval_jaxpr_custom: values the policy does not
 save are recomputed from the checkpoint's inputs when the backward pass transposes it.
+The policies are in checkpoint_policies.py (save_within_budget's choice in remat_budget.py);
+checkpoint_name's `name` primitive gets its JVP and batching rules here.
 """
 from __future__ import annotations
 
-from types import SimpleNamespace
-
-from ..core import primitives as P
+from ..core.checkpoint_name import name_p
 from ..core.ir import Eqn, Jaxpr, Var, eval_jaxpr
 from ..core.lists import partition_list, split_list
 from ..core.primitives import Primitive, abstract_eval_rules, impl_rules
 from . import ad, batching
 from . import call_rules as calls
 from . import partial_eval as pe
+from .checkpoint_policies import checkpoint_policies as checkpoint_policies
 
 checkpoint_p = Primitive("checkpoint", multiple_results=True, kind="call", call_body="jaxpr",
                          linear=True)
@@ -43,6 +44,8 @@ ad.jvp_rules[checkpoint_p] = _jvp
 def _saveable(policy):
     if policy is None:
         return lambda eqn: False
+    if hasattr(policy, "select"):  # chooses among all candidates (save_within_budget)
+        return policy
     return lambda eqn: policy(eqn.primitive, *[x.aval for x in eqn.inputs], **eqn.params)
 
 
@@ -86,21 +89,16 @@ def _transpose(cts, *args, jaxpr, policy):
 ad.transpose_rules[checkpoint_p] = _transpose
 
 
-def _dots_saveable(prim, *avals, **params) -> bool:
-    return prim is P.dot_general_p
-
-
-checkpoint_policies = SimpleNamespace(
-    everything_saveable=lambda prim, *avals, **params: True,
-    nothing_saveable=lambda prim, *avals, **params: False,
-    dots_saveable=_dots_saveable,
-)
-checkpoint_policies.__doc__ = """Policies for checkpoint: policy(primitive, *in_avals, **params)
-says whether an intermediate may be saved for the backward pass instead of recomputed."""
-
-
 def _batch(axis_size, vals, bdims, *, jaxpr, policy):
     return calls.call_batch(_bind(policy), jaxpr, axis_size, vals, bdims)
 
 
 batching.batching_rules[checkpoint_p] = _batch
+
+
+# name (checkpoint_name): the identity, whose tangent is not named (as in JAX) and whose
+# batch dimension stays where it is.
+ad.jvp_rules[name_p] = lambda primals, tangents, *, name="": (
+    [name_p.bind(primals[0], name=name)], [tangents[0]])
+batching.batching_rules[name_p] = lambda axis_size, vals, bdims, *, name="": (
+    [name_p.bind(vals[0], name=name)], [bdims[0]])

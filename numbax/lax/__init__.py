@@ -13,8 +13,10 @@ from ..core import primitives as P
 from ..core.avals import ShapedArray
 from ..core.trace import Tracer, get_aval
 from . import linalg as linalg
+from .conv_ops import *  # noqa: F403  (convolutions and reduce_window: conv_ops.__all__)
 from .fft_ops import FftType as FftType
 from .fft_ops import fft as fft
+from .special_ops import *  # noqa: F403  (erf, lgamma, igamma...: special_ops.__all__)
 
 
 def _unary(prim):
@@ -161,7 +163,8 @@ def slice(x, start_indices, limit_indices, strides=None):  # noqa: A001
 
 
 def pad(x, padding_value, padding_config):
-    return P.pad_p.bind(x, padding_value, padding_config=tuple(map(tuple, padding_config)))
+    # Not map(): numbax.lax.map shadows the builtin in this module.
+    return P.pad_p.bind(x, padding_value, padding_config=tuple(tuple(c) for c in padding_config))
 
 
 def rev(x, dimensions):
@@ -419,6 +422,11 @@ def scan(f, init, xs, length: int | None = None, reverse: bool = False):
     return (tree_unflatten(c_tree, outs[:n_carry]),
             tree_unflatten(out_tree.children[1], outs[n_carry:]))
 
+
+# Last: they define map, reduce, dot... which would shadow builtins used above.
+from .misc_ops import *  # noqa: E402, F403  (clamp, select_n, reduce...: misc_ops.__all__)
+from .scan_ops import *  # noqa: E402, F403  (cumprod..., associative_scan, map)
+from .slicing_ops import *  # noqa: E402, F403  (dynamic_slice..., top_k)
 
 __all__ = [n for n in dir() if not n.startswith("_") and n not in ("annotations", "np", "P",
                                                                     "ShapedArray")]

@@ -1,4 +1,4 @@
 """numbax.scipy: SciPy-like functions on numbax.numpy (JAX's jax.scipy). So far `linalg`."""
-from . import linalg
+from . import linalg, special, stats
 
-__all__ = ["linalg"]
+__all__ = ["linalg", "special", "stats"]

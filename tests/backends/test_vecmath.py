@@ -156,7 +156,8 @@ def evaluate(name, dtype, args):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("name", sorted(vecmath.FUNCTIONS))
+# (erf, erfc, lgamma and digamma have no NumPy reference: tests/test_special.py measures them.)
+@pytest.mark.parametrize("name", sorted(set(vecmath.FUNCTIONS) - set(vecmath.SPECIAL_FUNCTIONS)))
 def test_vecmath_is_within_documented_ulps_of_numpy(name, dtype):
     args = (binary_sample if name in vecmath.BINARY else unary_sample)(name, dtype)
     got, expected = evaluate(name, dtype, args)

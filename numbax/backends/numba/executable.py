@@ -13,6 +13,7 @@ import numpy as np
 
 from ...config import config
 from ...core import primitives as P
+from ...core.checkpoint_name import name_p
 from ...core.ir import Eqn, Jaxpr, Literal, Var
 from ...core.primitives import impl_rules, lookup
 from ...interpreters.jit_call import compilers
@@ -63,8 +64,9 @@ def _workers() -> ThreadPoolExecutor:
 
 
 def inline_calls(jaxpr: Jaxpr) -> Jaxpr:
-    """Replace call equations (nested jit, checkpoint, custom rules) by their bodies."""
-    if not any(e.primitive.kind == "call" for e in jaxpr.eqns):
+    """Replace call equations (nested jit, checkpoint, custom rules) by their bodies, and
+    checkpoint_name's identity by an alias of its operand."""
+    if not any(e.primitive.kind == "call" or e.primitive is name_p for e in jaxpr.eqns):
         return jaxpr
     eqns: list[Eqn] = []
 
@@ -72,6 +74,9 @@ def inline_calls(jaxpr: Jaxpr) -> Jaxpr:
         read = lambda x: x if isinstance(x, Literal) else env[x]  # noqa: E731
         for e in body.eqns:
             ins = [read(x) for x in e.inputs]
+            if e.primitive is name_p:
+                env[e.outputs[0]] = ins[0]
+                continue
             if e.primitive.kind == "call":
                 sub = e.params[e.primitive.call_body]
                 outs = emit(sub, dict(zip(sub.invars, ins)))

@@ -30,6 +30,9 @@ from . import vecmath
 def _header() -> str:
     # The vecmath source hash makes kernels that inline an older vecmath miss the cache.
     source = Path(vecmath.__file__).read_bytes()
+    # ... and the special functions' code, which kernels inline through vecmath.
+    source += Path(vecmath.special.__file__).read_bytes()
+    source += Path(vecmath.__file__).with_name("special_vecmath.py").read_bytes()
     return (f"# numbax kernel; vecmath {hashlib.sha1(source).hexdigest()[:12]}\n"
             "import numpy as np\n\nfrom numbax.backends.numba import vecmath as vm\n\n\n")
 

@@ -842,3 +842,20 @@ BINARY = frozenset({"atan2", "pow"})
 # check their arguments.
 LIMITED = {"sin": (TRIG_LIMIT32, TRIG_LIMIT), "cos": (TRIG_LIMIT32, TRIG_LIMIT),
            "tan": (TRIG_LIMIT, TRIG_LIMIT)}
+
+# Special functions: the vectorisable erf, erfc, lgamma and digamma (special_vecmath.py), and
+# `vm.special`, the scalar functions the special-function primitives' kernels call.
+from ...core import special_math as special  # noqa: E402,F401
+from .special_vecmath import (  # noqa: E402,F401
+    SPECIAL_FUNCTIONS,
+    digamma32,
+    digamma64,
+    erf32,
+    erf64,
+    erfc32,
+    erfc64,
+    lgamma32,
+    lgamma64,
+)
+
+FUNCTIONS.update(SPECIAL_FUNCTIONS)
