@@ -302,6 +302,34 @@ def _int_power(*choices):
     return lambda ctx, x: {"k": ctx.draw(st.sampled_from(choices))}
 
 
+_NORMS = (None, "backward", "ortho", "forward")
+
+
+def _fft(ctx, x):
+    params = _one_axis(ctx, x)
+    if params is None:
+        return None
+    params["norm"] = ctx.draw(st.sampled_from(_NORMS))
+    # A length of its own (truncating or zero-padding the axis), sometimes.
+    params["n"] = ctx.draw(st.none() | st.integers(1, 2 * x.shape[params["axis"]] + 1))
+    return params
+
+
+def _fftn(ctx, x):
+    r = len(x.shape)
+    if not r:
+        return None
+    axes = ctx.draw(st.none() | st.lists(st.integers(-r, r - 1), min_size=1, max_size=r,
+                                         unique_by=lambda a: a % r).map(tuple))
+    return {"axes": axes, "norm": ctx.draw(st.sampled_from(_NORMS))}
+
+
+def _matrix_side(ctx, x):
+    # Square matrices of the last axis's length: small, so that an n x n intermediate of a
+    # long axis does not dominate the run.
+    return {} if x.shape and 1 <= x.shape[-1] <= 9 else None
+
+
 # ---------------------------------------------------------------------------------------------
 # The table. Keys are names for reports; the templates are what the programs call.
 
@@ -518,6 +546,26 @@ OPS: dict[str, Op] = {
     "conv_same": Op("m.conv_same({0}, {1})", "ff", broadcast=False),
     "max_pool": Op("m.max_pool({0})", diff="kink"),
     "window_sum": Op("m.window_sum({0})"),
+    # FFT (linear; real results from complex spectra)
+    "fft_real": Op("m.real(m.fft.fft({0}, n={n}, axis={axis}, norm={norm!r}))", params=_fft),
+    "ifft_imag": Op("m.imag(m.fft.ifft({0}, n={n}, axis={axis}, norm={norm!r}))", params=_fft),
+    # |z| ** 2 is smooth (abs's slope at 0 is taken as 0); |z| itself has a cone at 0.
+    "rfft_power": Op("m.abs(m.fft.rfft({0}, n={n}, axis={axis}, norm={norm!r})) ** 2",
+                     params=_fft),
+    "rfft_abs": Op("m.abs(m.fft.rfft({0}, n={n}, axis={axis}, norm={norm!r}))", params=_fft,
+                   diff="kink"),
+    "irfft_of_rfft": Op("m.fft.irfft(m.fft.rfft({0}, axis={axis}), n={n}, axis={axis}, "
+                        "norm={norm!r})", params=_fft),
+    "fftn_real": Op("m.real(m.fft.fftn({0}, axes={axes}, norm={norm!r}))", params=_fftn),
+    # linalg on well-conditioned matrices built from the last axis (see _make_matrices)
+    "solve": Op("m.linalg.solve(m.eye_plus_skew({0}), m.squashed({0})[..., None])[..., 0]",
+                params=_matrix_side),
+    "det": Op("m.linalg.det(m.eye_plus_skew({0}))", params=_matrix_side),
+    "cholesky": Op("m.linalg.cholesky(m.spd({0}))", params=_matrix_side),
+    # R's rows are unique up to sign (LAPACK's Householder choice): compare |R|.
+    "qr_r_abs": Op("m.abs(m.linalg.qr(m.eye_plus_skew({0}))[1])", params=_matrix_side,
+                   diff="kink"),
+    "eigh_values": Op("m.linalg.eigh(m.separated_symmetric({0}))[0]", params=_matrix_side),
 }
 
 # Control flow and call wrappers have builders (_Block._<name>: their bodies are nested
@@ -980,9 +1028,55 @@ def _nudge(x, rng):
     if isinstance(x, tuple | list):
         return type(x)(_nudge(v, rng) for v in x)
     if isinstance(x, np.ndarray | np.floating) and x.dtype.kind == "f":
-        return np.asarray(x * (1 + 4 * np.finfo(x.dtype).eps * rng.uniform(-1, 1, np.shape(x))),
-                          x.dtype)
+        moved = x * (1 + 4 * np.finfo(x.dtype).eps * rng.uniform(-1, 1, np.shape(x)))
+        return np.asarray(moved, x.dtype).view(_Unfused)
     return x
+
+
+def _unfused_matmul(a, b):
+    """matmul as separately rounded products and a sum: no fused multiply-add."""
+    a, b = np.asarray(a), np.asarray(b)
+    if a.ndim == 0 or b.ndim == 0:
+        return np.matmul(a, b)  # NumPy's error
+    a2, b2 = (a[None, :] if a.ndim == 1 else a), (b[:, None] if b.ndim == 1 else b)
+    out = np.sum(a2[..., :, :, None] * b2[..., None, :, :], axis=-2)
+    out = out[..., 0, :] if a.ndim == 1 else out
+    return out[..., 0] if b.ndim == 1 else out
+
+
+def _unfused_dot(a, b, inner: bool = False):
+    """dot (or inner) as separately rounded products and a sum."""
+    a, b = np.asarray(a), np.asarray(b)
+    if a.ndim == 0 or b.ndim == 0:
+        return np.multiply(a, b)
+    if not inner:  # dot contracts b's second-to-last axis: move it last
+        b = np.moveaxis(b, -2 if b.ndim > 1 else 0, -1)
+    return np.sum(a.reshape(a.shape[:-1] + (1,) * (b.ndim - 1) + a.shape[-1:]) * b, axis=-1)
+
+
+class _Unfused(np.ndarray):
+    """An array whose @ and .dot round each product (for Nudged's probes)."""
+
+    def __matmul__(self, other):
+        return np.asarray(_unfused_matmul(self, other)).view(_Unfused)
+
+    def __rmatmul__(self, other):
+        return np.asarray(_unfused_matmul(other, self)).view(_Unfused)
+
+    def dot(self, other):
+        return np.asarray(_unfused_dot(self, other)).view(_Unfused)
+
+
+def _nan_signed(x, negative: bool):
+    """x with every nan given one sign."""
+    x = np.asarray(x)
+    return np.where(np.isnan(x), np.copysign(np.nan, -1.0 if negative else 1.0).astype(x.dtype), x)
+
+
+# How another backend may compute products: without fused multiply-add.
+_UNFUSED = {"matmul": _unfused_matmul, "dot": _unfused_dot,
+            "inner": functools.partial(_unfused_dot, inner=True),
+            "vdot": lambda a, b: np.sum(np.ravel(a) * np.ravel(b))}
 
 
 class Nudged:
@@ -990,13 +1084,27 @@ class Nudged:
     elementary functions round differently (vecmath is within 2 ulp of NumPy) would. Probing
     with it measures the conditioning of every intermediate, which perturbing the arguments
     alone misses when a step such as sign or round absorbs their perturbation (sin(prod(...))
-    of an input-independent 5e35 is then as sensitive as it gets)."""
+    of an input-independent 5e35 is then as sensitive as it gets).
+
+    Its products (matmul, dot, inner, vdot, and @ and .dot of the arrays it returns, which
+    reference() also makes of the arguments) round every product, where BLAS fuses multiply
+    and add: with an overflowing product, -inf + 1e300 * 1e300 is -inf fused but nan
+    unfused, and neither NumPy nor XLA promise one or the other. Its copysign and signbit
+    read nan as positive or as negative. Entries where these differ are not compared."""
 
     def __init__(self, base, seed: int):
         self._base, self._rng = base, np.random.default_rng(seed)
+        # IEEE leaves a nan's sign unspecified (copysign(89, nan) is 89 or -89): the probes
+        # of consecutive seeds read every nan as positive, then as negative.
+        negative = seed % 2 == 1
+        self._variants = dict(_UNFUSED,
+                              copysign=lambda a, b: np.copysign(a, _nan_signed(b, negative)),
+                              signbit=lambda x: np.signbit(_nan_signed(x, negative)))
 
     def __getattr__(self, name):
-        attr = getattr(self._base, name)
+        if name.startswith("_"):
+            raise AttributeError(name)
+        attr = self._variants.get(name) or getattr(self._base, name)
         if not callable(attr) or isinstance(attr, type):
             return attr
         return lambda *a, **k: _nudge(attr(*a, **k), self._rng)
@@ -1020,7 +1128,8 @@ def reference(fn: Callable, args: list[np.ndarray], seed: int = 0, probes: int =
     if any(a.dtype == F32 for a in args):
         variants.append((fn, [a.astype(F64) for a in args]))
     if nudged is not None:
-        variants += [(nudged(seed + k), args) for k in range(probes)]
+        variants += [(nudged(seed + k), [a.view(_Unfused) for a in args])
+                     for k in range(probes)]
     for probe, moved in variants:
         for i, (w, p) in enumerate(zip(want, run_quiet(probe, *moved))):
             p = np.asarray(p)
@@ -1284,6 +1393,40 @@ XNP.dynamic_slice_in_dim, NP.dynamic_slice_in_dim = (lax.dynamic_slice_in_dim,
 XNP.dynamic_update_slice_in_dim = lax.dynamic_update_slice_in_dim
 NP.dynamic_update_slice_in_dim = _np_dynamic_update_slice_in_dim
 XNP.top_k, NP.top_k = lax.top_k, _np_top_k
+
+
+def _make_matrices(m):
+    """Well-conditioned square matrices from a stack of vectors x (..., n), written with
+    namespace m, for the linalg ops. Their entries are finite whatever x holds: what LAPACK
+    makes of nan and inf depends on its algorithm (gesv and getrf + trsm differ), which
+    neither NumPy nor JAX specify."""
+    def squashed(x):
+        return m.tanh(m.nan_to_num(x))
+
+    def eye_plus_skew(x):
+        # I + S with S antisymmetric (|S_ij| <= 1 / n): singular values in [1, 2], det >= 1.
+        n, t = m.shape(x)[-1], squashed(x)
+        return m.eye(n, dtype=t.dtype) + (t[..., :, None] - t[..., None, :]) / (2 * n)
+
+    def spd(x):
+        # t t^T + n I: eigenvalues in [n, 2n].
+        n, t = m.shape(x)[-1], squashed(x)
+        return t[..., :, None] * t[..., None, :] + n * m.eye(n, dtype=t.dtype)
+
+    def separated_symmetric(x):
+        # diag(0, 3, 6, ...) plus a symmetric part of norm <= 1: eigenvalues at least 1
+        # apart, so that eigh's derivative (1 / (w_i - w_j) for the vectors) stays finite.
+        n, t = m.shape(x)[-1], squashed(x)
+        diagonal = m.eye(n, dtype=t.dtype) * m.asarray(3.0 * np.arange(n), t.dtype)
+        return diagonal + (t[..., :, None] + t[..., None, :]) / (2 * n)
+
+    return {"squashed": squashed, "eye_plus_skew": eye_plus_skew, "spd": spd,
+            "separated_symmetric": separated_symmetric}
+
+
+for _ns, _m in ((XNP, xnp), (NP, np)):
+    _ns.__dict__.update(_make_matrices(_m))
+
 SPECIAL = ("erf", "erfc", "erfinv", "gammaln", "digamma", "i0e", "i1e", "ndtr", "log_ndtr",
            "gammainc")
 for _name in SPECIAL:

@@ -206,8 +206,8 @@ def test_bad_input(bad, match):
 @pytest.mark.parametrize("case", CASES, ids=[f"c{i}" for i in range(len(CASES))])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_both_implementations_match_loop(case, dtype):
-    # The backend picks the direct loop or im2col by contraction size; both must agree.
-    from numbax.backends.numba.conv_kernels import conv_direct
+    # The backend picks the direct loop or the compiled im2col by work per output; all agree.
+    from numbax.backends.numba.conv_kernels import conv_direct, conv_patches
     ls, rs, st, pd, ld, rd, g, b = case
     rng = np.random.default_rng(10)
     x, w = _rand(rng, ls, dtype), _rand(rng, rs, dtype)
@@ -215,7 +215,7 @@ def test_both_implementations_match_loop(case, dtype):
                   feature_group_count=g, batch_group_count=b)
     want = ref_conv(x.astype(np.float64), w.astype(np.float64), st, pd, ld, rd, g, b)
     tol = 1e-5 if dtype == np.float32 else 1e-12
-    for impl in (conv_direct, conv_im2col):
+    for impl in (conv_direct, conv_im2col, conv_patches):
         got = impl(x, w, **params)
         assert got.dtype == dtype
         np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
@@ -270,3 +270,77 @@ def test_complex_and_integer_operands():
     got = lax.conv(xi, wi, (1,), "VALID")
     assert got.dtype == np.int32
     np.testing.assert_array_equal(got, ref_conv(xi, wi, (1,), [(0, 0)], (1,), (1,)))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64, np.complex128])
+def test_patches_on_strided_operands_and_blocked_matmul(dtype):
+    # NHWC/HWIO transposes, a reversed kernel (the lhs transpose's) and a product big enough
+    # that serial_matmul splits it into row blocks: against NumPy's im2col.
+    from numbax.backends.numba.conv_kernels import conv_patches
+    from numbax.core.blas_blocks import BLAS_SERIAL_WORK
+    rng = np.random.default_rng(11)
+    x = (rng.normal(size=(64, 8, 8, 16)) * 4).astype(dtype).transpose(0, 3, 1, 2)
+    w = (rng.normal(size=(3, 3, 16, 32)) * 4).astype(dtype).transpose(3, 2, 0, 1)[:, :, ::-1]
+    params = dict(window_strides=(1, 1), padding=((1, 1), (1, 1)), lhs_dilation=(1, 1),
+                  rhs_dilation=(1, 1), feature_group_count=1, batch_group_count=1)
+    assert BLAS_SERIAL_WORK < 64 * 64 * 144 * 32
+    got = conv_patches(x, w, **params)
+    assert got.dtype == dtype and got.shape == (64, 32, 8, 8)
+    # float32: sums of 144 products of size ~16 agree to a few ulps of their size ~200.
+    tol = 2e-3 if dtype == np.float32 else 1e-9
+    np.testing.assert_allclose(got, conv_im2col(x, w, **params), rtol=tol, atol=tol)
+
+
+def test_backend_choice_by_work_per_output():
+    # The direct loop only where each output position does little work (see conv_kernels).
+    from numbax.backends.numba import conv_kernels as ck
+    calls = []
+    params = dict(window_strides=(1,), padding=((1, 1),), lhs_dilation=(1,),
+                  rhs_dilation=(1,), feature_group_count=1, batch_group_count=1)
+    saved = ck.conv_direct, ck.conv_patches
+    try:
+        ck.conv_direct = lambda *a, **p: calls.append("direct") or saved[0](*a, **p)
+        ck.conv_patches = lambda *a, **p: calls.append("patches") or saved[1](*a, **p)
+        x = np.ones((2, 4, 9))
+        ck._conv_impl(x[:, :1], np.ones((1, 1, 3)), **params)
+        ck._conv_impl(x, np.ones((8, 4, 3)), **params)
+    finally:
+        ck.conv_direct, ck.conv_patches = saved
+    assert calls == ["direct", "patches"]
+
+
+@pytest.mark.parametrize("a_shape, b_shape", [
+    ((1000, 144), (144, 32)),        # blocked: 4.6e6 multiply-adds, 56-row blocks
+    ((3, 1000, 144), (144, 32)),     # a stack, blocked per matrix
+    ((2, 1000, 144), (2, 144, 32)),
+    ((10, 20), (20, 5)),             # small: one call
+    ((10, 2000), (2000, 300)),       # blocks under MIN_BLOCK_ROWS and _DEPTH: one call
+    ((9, 43264), (43264, 8)),        # a weight gradient: contraction blocks, summed
+    ((2, 9, 5000), (5000, 8)),
+    ((5,), (5, 3)),
+])
+@pytest.mark.parametrize("dtype", [np.float32, np.int64])
+def test_serial_matmul_is_matmul(a_shape, b_shape, dtype):
+    from numbax.core.blas_blocks import serial_matmul
+    rng = np.random.default_rng(12)
+    a, b = (rng.integers(-3, 4, s).astype(dtype) for s in (a_shape, b_shape))
+    want = np.matmul(a, b)
+    got = serial_matmul(a, b)
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
+    out = np.empty(want.shape, want.dtype)
+    assert serial_matmul(a, b, out=out) is out
+    np.testing.assert_array_equal(out, want)
+
+
+def test_non_finite_operands_give_nan_as_xla():
+    # inf * 0 is nan inside the sum (BLAS would skip the zero term): as the loop reference.
+    x = np.zeros((1, 2, 4, 4), np.float32)
+    x[0, 0, 1, 1] = np.inf
+    w = np.zeros((3, 2, 3, 3), np.float32)
+    w[1, 0] = 1.0
+    got = lax.conv_general_dilated(x, w, (1, 1), "SAME")
+    with np.errstate(invalid="ignore"):
+        want = ref_conv(x, w, (1, 1), ((1, 1), (1, 1)), (1, 1), (1, 1))
+    np.testing.assert_array_equal(got, want)
+    assert np.isnan(got[0, 0, 1, 1]) and np.isinf(got[0, 1, 1, 1])

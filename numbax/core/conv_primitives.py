@@ -11,8 +11,9 @@ result has N / B rows). At most one of G and B exceeds 1.
 
 The NumPy impl here is im2col: one strided view of the padded input gathered into a patch
 matrix and one batched BLAS matmul over the groups, never a loop over the batch. The Numba
-backend's module backends/numba/conv_kernels.py replaces it with a choice between this and
-a compiled direct loop. Rules: interpreters/conv_rules.py.
+backend's module backends/numba/conv_kernels.py replaces it with a compiled im2col gather
+plus BLAS (conv_patches) or, for tiny work per output, a compiled direct loop; this one
+stays as their reference. Rules: interpreters/conv_rules.py.
 """
 from __future__ import annotations
 

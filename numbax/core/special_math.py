@@ -136,6 +136,21 @@ def erfc_kernel(x, exp):
 
 
 @numba.njit(**_JIT)
+def erfc_scaled_mid(a):
+    """exp(a^2) erfc(a) for a in [0.84375, 28), for erfcx: fdlibm's tail is
+    exp(-z^2 - 0.5625) exp((z - a)(z + a) + R/S) / a, whose exponent plus a^2 is exactly
+    -0.5625 + R/S; below 1.25, exp(a^2) (computed as exp(z^2) exp((a - z)(a + z))) times
+    erfc."""
+    if a < 1.25:
+        z = np.float64(np.float32(a))
+        return math.exp(z * z) * math.exp((a - z) * (a + z)) * ((1.0 - _ERX) - _erf_near_one(a))
+    s = 1.0 / (a * a)
+    near = a < 2.857142857142857  # 1 / 0.35
+    rs = _poly(s, _RA) / _poly(s, _SA) if near else _poly(s, _RB) / _poly(s, _SB)
+    return math.exp(-0.5625 + rs) / a
+
+
+@numba.njit(**_JIT)
 def erf(x):
     return erf_kernel(x, libm_exp)
 
@@ -639,3 +654,9 @@ def bessel_i1e_ufunc(x):
 @numba.vectorize(cache=True)
 def betainc_ufunc(a, b, x):
     return betainc(a, b, x)
+
+
+# More functions (erfcx, dawsn, the exponential, sine/cosine and Fresnel integrals, spence,
+# hyp1f1), reached by fused kernels as `vm.special.integrals.<name>`. Imported last: it uses
+# the functions above.
+from . import special_integrals as integrals  # noqa: E402,F401

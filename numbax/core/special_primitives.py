@@ -6,6 +6,9 @@ dtype); its scalar rule calls the same function in fused kernels (`vm.special.<n
 erf, erfc, lgamma and digamma name vectorisable versions for fast-math kernels. The JVPs are
 the closed forms; where JAX has none (polygamma and zeta in their first operand, betainc in
 a and b, the second derivative of igamma in a) the JVP raises NotImplementedError.
+The functions of core/special_integrals.py (erfcx, dawsn, expn, expi, spence, Si, Ci, the
+Fresnel integrals, hyp1f1, hyp2f1) are declared the same way; hyp1f1, hyp2f1 and expn have
+no derivative in their parameters (a, b, c; n), as in JAX.
 """
 from __future__ import annotations
 
@@ -13,11 +16,13 @@ import math
 
 import numpy as np
 
+from . import special_integrals as si
 from . import special_math as sm
 from . import trace
 from .primitives import (
     FLOAT,
     add_p,
+    cos_p,
     div_p,
     elementwise,
     eq_p,
@@ -28,25 +33,27 @@ from .primitives import (
     neg_p,
     select_p,
     sign_p,
+    sin_p,
     sub_p,
 )
 from .scalar import ScalarRule
 
 
-def _numpy_rule(ufunc):
-    """The NumPy rule: the float64 ufunc, rounded once to the operands' dtype."""
+def _numpy_rule(ufunc, compute=np.float64):
+    """The NumPy rule: the float64 (or complex128) ufunc, rounded once to the operands'
+    dtype."""
     def rule(*args):
         dtype = np.result_type(*args)
         with np.errstate(all="ignore"):  # nan and inf are results here, not errors
-            out = ufunc(*(np.asarray(a, np.float64) for a in args))
+            out = ufunc(*(np.asarray(a, compute) for a in args))
         return np.asarray(out).astype(dtype)
     return rule
 
 
 def _special(name: str, ufunc, nargs: int, jvp: tuple, vecmath: str | None = None,
-             cost: int = 40):
+             cost: int = 40, module: str = "special"):
     operands = ", ".join(f"np.float64({{{i}}})" for i in range(nargs))
-    scalar = ScalarRule(f"{{d}}(vm.special.{name}({operands}))", cost=cost, vecmath=vecmath,
+    scalar = ScalarRule(f"{{d}}(vm.{module}.{name}({operands}))", cost=cost, vecmath=vecmath,
                         kinds="f")
     return elementwise(name, _numpy_rule(ufunc), FLOAT, scalar=scalar, jvp=jvp)
 
@@ -145,3 +152,106 @@ bessel_i1e_p = _special("bessel_i1e", sm.bessel_i1e_ufunc, 1, (_i1e_dx,), cost=2
 betainc_p = _special("betainc", sm.betainc_ufunc, 3, (
     _not_provided("the derivative of betainc with respect to a"),
     _not_provided("the derivative of betainc with respect to b"), _betainc_dx), cost=400)
+
+
+# The functions of core/special_integrals.py, called in fused kernels through special_math.
+def _more(name: str, nargs: int, jvp: tuple, cost: int = 200):
+    return _special(name, getattr(si, f"{name}_ufunc"), nargs, jvp, cost=cost,
+                    module="special.integrals")
+
+
+def _at_zero(x, value, slope_of_safe):
+    """slope_of_safe(x) where x != 0, value at 0 (each branch sees a safe argument)."""
+    zero = eq_p.bind(x, _k(0, x))
+    slope = slope_of_safe(select_p.bind(zero, _k(1, x), x))
+    return select_p.bind(zero, _k(value, x), slope)
+
+
+def _erfcx_dx(t, x):
+    return mul_p.bind(t, sub_p.bind(mul_p.bind(mul_p.bind(_k(2, x), x), erfcx_p.bind(x)),
+                                    _k(2 / math.sqrt(math.pi), x)))
+
+
+def _dawsn_dx(t, x):
+    return mul_p.bind(t, sub_p.bind(_k(1, x), mul_p.bind(mul_p.bind(_k(2, x), x),
+                                                         dawsn_p.bind(x))))
+
+
+def _expn_dx(t, n, x):
+    # E_n' = -E_(n-1); for n = 0, d/dx e^-x / x = -e^-x (x + 1) / x^2.
+    e0 = div_p.bind(mul_p.bind(exp_p.bind(neg_p.bind(x)), add_p.bind(x, _k(1, x))),
+                    mul_p.bind(x, x))
+    lower = expn_p.bind(select_p.bind(eq_p.bind(n, _k(0, n)), _k(1, n), sub_p.bind(n, _k(1, n))),
+                        x)
+    return mul_p.bind(t, neg_p.bind(select_p.bind(eq_p.bind(n, _k(0, n)), e0, lower)))
+
+
+def _expi_dx(t, x):
+    return mul_p.bind(t, div_p.bind(exp_p.bind(x), x))
+
+
+def _spence_dx(t, x):
+    # log(x) / (1 - x), and its limit -1 at x = 1.
+    one = eq_p.bind(x, _k(1, x))
+    safe = select_p.bind(one, _k(2, x), x)
+    slope = div_p.bind(log_p.bind(safe), sub_p.bind(_k(1, x), safe))
+    return mul_p.bind(t, select_p.bind(one, _k(-1, x), slope))
+
+
+def _si_dx(t, x):
+    return mul_p.bind(t, _at_zero(x, 1.0, lambda s: div_p.bind(sin_p.bind(s), s)))
+
+
+def _ci_dx(t, x):
+    # cos(x) / x, inf at 0 (Ci ~ log|x| there), without dividing by zero.
+    return mul_p.bind(t, _at_zero(x, math.inf, lambda s: div_p.bind(cos_p.bind(s), s)))
+
+
+def _half_pi_square(x):
+    return mul_p.bind(_k(math.pi / 2, x), mul_p.bind(x, x))
+
+
+def _hyp1f1_dx(t, a, b, x):
+    # d/dx 1F1(a; b; x) = a / b 1F1(a + 1; b + 1; x)
+    up = hyp1f1_p.bind(add_p.bind(a, _k(1, a)), add_p.bind(b, _k(1, b)), x)
+    return mul_p.bind(t, mul_p.bind(div_p.bind(a, b), up))
+
+
+def _hyp2f1_dx(t, a, b, c, x):
+    # d/dx 2F1(a, b; c; x) = a b / c 2F1(a + 1, b + 1; c + 1; x)
+    one = _k(1, a)
+    up = hyp2f1_p.bind(add_p.bind(a, one), add_p.bind(b, one), add_p.bind(c, one), x)
+    return mul_p.bind(t, mul_p.bind(div_p.bind(mul_p.bind(a, b), c), up))
+
+
+erfcx_p = _more("erfcx", 1, (_erfcx_dx,), cost=60)
+dawsn_p = _more("dawsn", 1, (_dawsn_dx,))
+expn_p = _more("expn", 2, (_not_provided("the derivative of expn with respect to n"),
+                           _expn_dx))
+expi_p = _more("expi", 1, (_expi_dx,))
+spence_p = _more("spence", 1, (_spence_dx,))
+sine_integral_p = _more("sine_integral", 1, (_si_dx,))
+cosine_integral_p = _more("cosine_integral", 1, (_ci_dx,))
+fresnel_s_p = _more("fresnel_s", 1, (lambda t, x: mul_p.bind(t, sin_p.bind(_half_pi_square(x))),))
+fresnel_c_p = _more("fresnel_c", 1, (lambda t, x: mul_p.bind(t, cos_p.bind(_half_pi_square(x))),))
+hyp1f1_p = _more("hyp1f1", 3, (
+    _not_provided("the derivative of hyp1f1 with respect to a"),
+    _not_provided("the derivative of hyp1f1 with respect to b"), _hyp1f1_dx), cost=400)
+hyp2f1_p = _more("hyp2f1", 4, (
+    _not_provided("the derivative of hyp2f1 with respect to a"),
+    _not_provided("the derivative of hyp2f1 with respect to b"),
+    _not_provided("the derivative of hyp2f1 with respect to c"), _hyp2f1_dx), cost=400)
+
+
+def _wofz_dz(t, z):
+    # w'(z) = 2i / sqrt(pi) - 2 z w(z): w is entire, so the tangent is w'(z) t.
+    dtype = trace.get_aval(z).dtype
+    slope = sub_p.bind(np.asarray(2j / math.sqrt(math.pi), dtype),
+                       mul_p.bind(mul_p.bind(np.asarray(2, dtype), z), wofz_p.bind(z)))
+    return mul_p.bind(t, slope)
+
+
+# The Faddeeva function, on complex operands only (computed in complex128, rounded once).
+wofz_p = elementwise("wofz", _numpy_rule(si.wofz_ufunc, np.complex128), "c", scalar=ScalarRule(
+    "{d}(vm.special.integrals.wofz(np.complex128({0})))", cost=200, kinds="c"),
+    jvp=(_wofz_dz,))

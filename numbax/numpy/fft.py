@@ -108,7 +108,14 @@ def _resize(x, axis: int, size: int):
 
 
 def _scale(x, factor: float):
-    return x if factor == 1 else lax.mul(x, np.asarray(factor, x.dtype))
+    if factor == 1:
+        return x
+    if np.dtype(dtype_of(x)).kind != "c":
+        return lax.mul(x, np.asarray(factor, x.dtype))
+    # Each part times the real factor, as NumPy's pocketfft scales: a complex product with
+    # factor + 0j would make inf * 0 = nan of the other part (an inf + 0j bin -> inf + nanj).
+    f = np.asarray(factor, np.finfo(dtype_of(x)).dtype)
+    return lax.complex(lax.mul(lax.real(x), f), lax.mul(lax.imag(x), f))
 
 
 def _norm_factor(norm, n: int, inverse: bool) -> float:

@@ -65,6 +65,41 @@ def solve_triangular(a, b, trans=0, lower: bool = False, unit_diagonal: bool = F
     return xnp.squeeze(x, -1) if vector else x
 
 
+_ASSUME_A = {"gen": "gen", "general": "gen", "sym": "gen", "symmetric": "gen",
+             "her": "gen", "hermitian": "gen", "pos": "pos", "positive definite": "pos",
+             "diagonal": "diagonal", "upper triangular": "upper", "lower triangular": "lower"}
+
+
+def solve(a, b, lower: bool = False, overwrite_a: bool = False, overwrite_b: bool = False,
+          debug: bool = False, check_finite: bool = True, assume_a: str = "gen"):
+    """x with a x = b for square a (..., n, n); b is (..., n) or (..., n, k). assume_a picks
+    the method: 'gen' (LU with partial pivoting; also used for 'sym' and 'her', which read
+    the whole of a, as JAX), 'pos' (Cholesky of the Hermitian part (a + aᴴ)/2, as JAX's
+    cholesky; SciPy reads one triangle), 'diagonal', 'upper triangular' or
+    'lower triangular'.
+
+    >>> import numpy as np, numbax.scipy.linalg as sl
+    >>> sl.solve(np.array([[4.0, 2.0], [2.0, 5.0]]), np.array([6.0, 7.0]), assume_a="pos")
+    array([1., 1.])
+    """
+    if assume_a not in _ASSUME_A:
+        raise ValueError(f"numbax.scipy.linalg.solve: assume_a must be one of "
+                         f"{sorted(_ASSUME_A)}, got {assume_a!r}")
+    kind = _ASSUME_A[assume_a]
+    a, b = float_operands("solve", a, b)
+    _square("solve", a)
+    if kind == "pos":
+        return cho_solve(cho_factor(a, lower=lower), b)
+    if kind in ("upper", "lower"):
+        return solve_triangular(a, b, lower=kind == "lower")
+    a, b, vector = _as_matrix_rhs("solve", a, b)
+    if kind == "diagonal":
+        x = b / xnp.expand_dims(xnp.diagonal(a, axis1=-2, axis2=-1), -1)
+    else:
+        x = xla.solve(a, b)
+    return xnp.squeeze(x, -1) if vector else x
+
+
 def cholesky(a, lower: bool = False, overwrite_a: bool = False, check_finite: bool = True):
     """The Cholesky factor of a: upper U with a = Uᴴ U (default, as SciPy) or lower L.
     NaNs for a matrix that is not positive definite (JAX's convention)."""
@@ -237,6 +272,27 @@ def _square(fname: str, a) -> None:
 
 
 from .linalg_decompositions import eigh, qr, svd  # noqa: E402  (slice II's decompositions)
+from .linalg_matrix_functions import funm, polar, sqrtm  # noqa: E402
+from .linalg_special_matrices import (  # noqa: E402
+    circulant,
+    companion,
+    convolution_matrix,
+    dft,
+    fiedler,
+    fiedler_companion,
+    hadamard,
+    hankel,
+    helmert,
+    hilbert,
+    invhilbert,
+    invpascal,
+    leslie,
+    pascal,
+    toeplitz,
+)
 
-__all__ = ["block_diag", "cho_factor", "cho_solve", "cholesky", "det", "eigh", "expm", "inv",
-           "lu", "lu_factor", "lu_solve", "qr", "solve_triangular", "svd"]
+__all__ = ["block_diag", "cho_factor", "cho_solve", "cholesky", "circulant", "companion",
+           "convolution_matrix", "det", "dft", "eigh", "expm", "fiedler", "fiedler_companion",
+           "funm", "hadamard", "hankel", "helmert", "hilbert", "inv", "invhilbert", "invpascal",
+           "leslie", "lu", "lu_factor", "lu_solve", "pascal", "polar", "qr", "solve",
+           "solve_triangular", "sqrtm", "svd", "toeplitz"]

@@ -15,21 +15,25 @@ from __future__ import annotations
 import functools
 import math
 import operator
+from fractions import Fraction
 
 import numpy as np
 
 from .. import lax
 from .. import numpy as xnp
+from ..core import special_primitives as S
 from ..custom_derivatives import custom_jvp
 from ..nn import log_softmax, logsumexp, softmax
 from ..numpy import sinc
 from ..numpy.arguments import dtype_of, promote
 
 __all__ = [
-    "beta", "betainc", "betaln", "digamma", "entr", "erf", "erfc", "erfinv", "expit", "factorial",
-    "gamma", "gammainc", "gammaincc", "gammaln", "gammasgn", "i0", "i0e", "i1", "i1e", "kl_div",
-    "log_ndtr", "log_softmax", "loggamma", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri",
-    "poch", "polygamma", "rel_entr", "sinc", "softmax", "xlog1py", "xlogy", "zeta",
+    "bernoulli", "bessel_jn", "beta", "betainc", "betaln", "boxcox", "boxcox1p", "comb", "dawsn",
+    "digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp1", "expi", "expit", "expn",
+    "factorial", "fresnel", "gamma", "gammainc", "gammaincc", "gammaln", "gammasgn", "hyp1f1",
+    "hyp2f1", "i0", "i0e", "i1", "i1e", "kl_div", "log_ndtr", "log_softmax", "loggamma", "logit",
+    "logsumexp", "multigammaln", "ndtr", "ndtri", "owens_t", "poch", "polygamma", "rel_entr",
+    "sici", "sinc", "softmax", "spence", "wofz", "xlog1py", "xlogy", "zeta",
 ]
 
 
@@ -545,3 +549,325 @@ def factorial(n, exact: bool = False):
     (n,) = _floats("factorial", n)
     return xnp.where(lax.lt(n, _const(0, n)), xnp.zeros_like(n),
                      lax.exp(lax.lgamma(lax.add(n, _const(1, n)))))
+
+
+# ---------------------------------------------------------------------------------------------
+# Error-function relatives and integrals (primitives of core/special_primitives.py)
+
+def erfcx(x):
+    """The scaled complementary error function exp(x^2) erfc(x), accurate where erfc
+    underflows (inf below -26.7, as SciPy), as scipy.special.erfcx.
+
+    >>> float(erfcx(0.0))
+    1.0
+    """
+    return S.erfcx_p.bind(*_floats("erfcx", x))
+
+
+def dawsn(x):
+    """Dawson's integral exp(-x^2) int_0^x exp(t^2) dt, as scipy.special.dawsn.
+
+    >>> float(dawsn(0.0))
+    0.0
+    """
+    return S.dawsn_p.bind(*_floats("dawsn", x))
+
+
+def expn(n, x):
+    """The generalized exponential integral E_n(x) = int_1^inf exp(-x t) / t^n dt, for
+    integral n >= 0 and x >= 0 (nan elsewhere), as scipy.special.expn. Differentiable in x
+    only (E_n' = -E_(n-1)).
+
+    >>> round(float(expn(2, 1.0)), 6)
+    0.148496
+    """
+    return S.expn_p.bind(*_floats("expn", n, x))
+
+
+def exp1(x):
+    """The exponential integral E_1(x) for x >= 0 (nan below, as SciPy on reals), as
+    scipy.special.exp1.
+
+    >>> round(float(exp1(1.0)), 6)
+    0.219384
+    """
+    (x,) = _floats("exp1", x)
+    return S.expn_p.bind(_const(1, x), x)
+
+
+def expi(x):
+    """The exponential integral Ei(x) (the principal value; -E_1(-x) for x < 0), as
+    scipy.special.expi.
+
+    >>> round(float(expi(1.0)), 6)
+    1.895118
+    """
+    return S.expi_p.bind(*_floats("expi", x))
+
+
+def spence(x):
+    """Spence's function int_1^x log(t) / (1 - t) dt (the dilogarithm Li2(1 - x)) for
+    x >= 0, nan below, as scipy.special.spence.
+
+    >>> float(spence(1.0))
+    0.0
+    """
+    return S.spence_p.bind(*_floats("spence", x))
+
+
+def sici(x):
+    """The sine and cosine integrals (Si(x), Ci(x)), as scipy.special.sici on reals (Ci(x)
+    for x < 0 is Ci(|x|), the real part of its complex value).
+
+    >>> si, ci = sici(0.0)
+    >>> float(si), float(ci)
+    (0.0, -inf)
+    """
+    (x,) = _floats("sici", x)
+    return S.sine_integral_p.bind(x), S.cosine_integral_p.bind(x)
+
+
+def fresnel(x):
+    """The Fresnel integrals (S(x), C(x)), int_0^x sin(pi t^2 / 2) dt and the cosine one, as
+    scipy.special.fresnel.
+
+    >>> s, c = fresnel(0.0)
+    >>> float(s), float(c)
+    (0.0, 0.0)
+    """
+    (x,) = _floats("fresnel", x)
+    return S.fresnel_s_p.bind(x), S.fresnel_c_p.bind(x)
+
+
+def hyp1f1(a, b, x):
+    """Kummer's confluent hypergeometric function 1F1(a; b; x), as scipy.special.hyp1f1.
+
+    Summed as its series (after Kummer's transformation for x < 0), which is accurate where
+    its terms keep one sign: a >= 0 and b > 0 with b - a >= 0 for x < 0 (elsewhere it loses
+    digits to cancellation); nan at b = 0, -1, -2, .... Differentiable in x only, as in JAX.
+
+    >>> round(float(hyp1f1(1.0, 1.0, 1.0)), 6)  # e
+    2.718282
+    """
+    return S.hyp1f1_p.bind(*_floats("hyp1f1", a, b, x))
+
+
+def hyp2f1(a, b, c, x):
+    """Gauss's hypergeometric function 2F1(a, b; c; x), as scipy.special.hyp2f1, for x < 1
+    (and x = 1 where c - a - b > 0; inf where it is not; nan for x > 1).
+
+    Summed as its series on [0, 1) and, for x < 0, after Pfaff's transformation
+    (1 - x)^-a 2F1(a, c - b; c; x / (x - 1)). Accurate (to about 1e-15 relative) where the
+    terms keep one sign: a, b, c >= 0 for x >= 0 and a, c - b, c >= 0 for x < 0; elsewhere
+    it may lose digits to cancellation. The series slows as its argument nears 1, and gives
+    nan where 200000 terms do not converge. nan at c = 0, -1, -2, .... Differentiable in x
+    only, as in JAX.
+
+    >>> round(float(hyp2f1(1.0, 1.0, 2.0, 0.5)), 6)  # -log(1 - x) / x
+    1.386294
+    """
+    return S.hyp2f1_p.bind(*_floats("hyp2f1", a, b, c, x))
+
+
+# Gauss-Legendre nodes and weights on [0, 1] for Owen's T: exact for polynomials of degree
+# 127, enough for its Gaussian integrand of width 1 / (h a) >= 1/40 (beyond, T underflows).
+_OWENS_NODES, _OWENS_WEIGHTS = (np.polynomial.legendre.leggauss(64)[0] + 1) / 2, \
+    np.polynomial.legendre.leggauss(64)[1] / 2
+
+
+def _owens_t_small_a(h, a):
+    """T(h, a) for 0 <= a <= 1: a / (2 pi) int_0^1 exp(-h^2 (1 + a^2 s^2) / 2) /
+    (1 + a^2 s^2) ds by Gauss-Legendre quadrature."""
+    s = np.asarray(_OWENS_NODES, dtype_of(h))
+    w = np.asarray(_OWENS_WEIGHTS, dtype_of(h))
+    h, a = xnp.expand_dims(h, -1), xnp.expand_dims(a, -1)
+    r = lax.add(_const(1, h), lax.mul(lax.mul(a, a), s * s))
+    f = lax.div(lax.exp(lax.mul(lax.mul(_const(-0.5, h), lax.mul(h, h)), r)), r)
+    total = xnp.sum(lax.mul(f, w), axis=-1)
+    return lax.mul(lax.mul(a[..., 0], total), _const(1 / (2 * math.pi), total))
+
+
+@_quiet
+def owens_t(h, a):
+    """Owen's T function (1 / 2 pi) int_0^a exp(-h^2 (1 + x^2) / 2) / (1 + x^2) dx, as
+    scipy.special.owens_t.
+
+    Gauss-Legendre quadrature (64 nodes) for |a| <= 1; for |a| > 1 Owen's identity
+    T(h, a) = Q(h) / 2 + Q(a h) / 2 - Q(h) Q(a h) - T(a h, 1 / a), Q the normal tail;
+    T is even in h and odd in a. Differentiable in h and a (through the quadrature).
+
+    >>> round(float(owens_t(0.0, 1.0)), 6)  # 1/8
+    0.125
+    """
+    h, a = _floats("owens_t", h, a)
+    abs_h, abs_a = lax.abs(h), lax.abs(a)
+    one = _const(1, a)
+    big = lax.gt(abs_a, one)
+    safe_a = xnp.where(big, abs_a, one)
+    ah = xnp.where(lax.eq(abs_h, _const(0, h)), xnp.zeros_like(h), lax.mul(safe_a, abs_h))
+    inner = _owens_t_small_a(xnp.where(big, ah, abs_h),
+                             xnp.where(big, lax.div(one, safe_a), abs_a))
+    half = _const(0.5, h)
+    q_h = lax.mul(half, lax.erfc(lax.mul(abs_h, _const(math.sqrt(0.5), h))))
+    q_ah = lax.mul(half, lax.erfc(lax.mul(ah, _const(math.sqrt(0.5), h))))
+    outer = lax.sub(lax.sub(lax.mul(half, lax.add(q_h, q_ah)), lax.mul(q_h, q_ah)), inner)
+    return lax.mul(lax.sign(a), xnp.where(big, outer, inner))
+
+
+def wofz(z):
+    """The Faddeeva function w(z) = exp(-z^2) erfc(-iz), as scipy.special.wofz: real
+    arguments become complex (float32 -> complex64, others -> complex128).
+
+    Weideman's 40-term expansion for |z| < 7, the Laplace continued fraction beyond, and
+    w(z) = 2 exp(-z^2) - w(-z) below the real axis (inf or nan where exp(-z^2) overflows).
+    Accurate to about 2e-14 of |w|: near the real axis, where Re w = exp(-x^2) is tiny, the
+    real part is accurate to that absolute level only.
+
+    >>> complex(wofz(0.0))
+    (1+0j)
+    """
+    (z,) = promote("wofz", z, inexact=True)
+    dt = dtype_of(z)
+    if dt.kind != "c":
+        z = lax.convert_element_type(z, np.complex64 if dt == np.float32 else np.complex128)
+    return S.wofz_p.bind(z)
+
+
+# ---------------------------------------------------------------------------------------------
+# Compositions: binomials, Box-Cox, Bernoulli numbers, Bessel J_n
+
+
+@_quiet
+def comb(N, k, *, exact: bool = False, repetition: bool = False):
+    """The number of combinations of N things taken k at a time, Gamma(N + 1) /
+    (Gamma(k + 1) Gamma(N - k + 1)), 0 where k > N, N < 0 or k < 0, as scipy.special.comb
+    (with repetition=True, comb(N + k - 1, k); exact=True is not supported).
+
+    >>> round(float(comb(5, 2)), 9)
+    10.0
+    """
+    if exact:
+        raise NotImplementedError("numbax.scipy.special.comb: exact=True is not supported")
+    N, k = _floats("comb", N, k)
+    if repetition:
+        N = lax.sub(lax.add(N, k), _const(1, N))
+    one, zero = _const(1, N), _const(0, N)
+    outside = lax.bitwise_or(lax.bitwise_or(lax.gt(k, N), lax.lt(N, zero)), lax.lt(k, zero))
+    # The discarded branch sees k = 0 and N = 1, so its derivative stays finite.
+    safe_n = xnp.where(outside, one, N)
+    safe_k = xnp.where(outside, zero, k)
+    log_comb = lax.sub(lax.sub(lax.lgamma(lax.add(safe_n, one)), lax.lgamma(lax.add(safe_k, one))),
+                       lax.lgamma(lax.add(lax.sub(safe_n, safe_k), one)))
+    return xnp.where(outside, xnp.zeros_like(N), lax.exp(log_comb))
+
+
+def _boxcox(log_x, lmbda):
+    # expm1(lmbda log_x) / lmbda, and where |lmbda log_x| < 1e-3, log_x times the Taylor
+    # series of expm1(u) / u (error under 1e-18), so that the value and the derivative in
+    # lmbda are right at and near lmbda = 0. (x = 0 and inf take the first form unless
+    # lmbda = 0.)
+    zero = lax.eq(lmbda, _const(0, lmbda))
+    finite = lax.is_finite(log_x)
+    u = lax.mul(lmbda, xnp.where(finite, log_x, xnp.zeros_like(log_x)))
+    small = lax.bitwise_and(lax.lt(lax.abs(u), _const(1e-3, u)), lax.bitwise_or(finite, zero))
+    series = _const(0, u)
+    for k in (120, 24, 6, 2):
+        series = lax.mul(u, lax.add(series, _const(1 / k, u)))
+    near = lax.mul(log_x, lax.add(_const(1, u), series))
+    safe = xnp.where(small, xnp.ones_like(lmbda), lmbda)
+    far = lax.div(lax.expm1(lax.mul(safe, xnp.where(small, xnp.ones_like(log_x), log_x))), safe)
+    return xnp.where(small, near, far)
+
+
+@_quiet
+def boxcox(x, lmbda):
+    """The Box-Cox transformation (x^lmbda - 1) / lmbda, log(x) at lmbda = 0, as
+    scipy.special.boxcox.
+
+    >>> round(float(boxcox(2.0, 0.0)), 6)
+    0.693147
+    """
+    x, lmbda = _floats("boxcox", x, lmbda)
+    return _boxcox(lax.log(x), lmbda)
+
+
+@_quiet
+def boxcox1p(x, lmbda):
+    """The Box-Cox transformation of 1 + x, accurate for small x, as scipy.special.boxcox1p.
+
+    >>> float(boxcox1p(0.0, 0.5))
+    0.0
+    """
+    x, lmbda = _floats("boxcox1p", x, lmbda)
+    return _boxcox(lax.log1p(x), lmbda)
+
+
+def bernoulli(n: int) -> np.ndarray:
+    """The Bernoulli numbers B_0, ..., B_n (with B_1 = -1/2), as scipy.special.bernoulli;
+    n is a static int, computed exactly and rounded once.
+
+    >>> bernoulli(4).tolist()
+    [1.0, -0.5, 0.16666666666666666, 0.0, -0.03333333333333333]
+    """
+    try:
+        n = operator.index(n)
+    except TypeError:
+        raise TypeError(f"numbax.scipy.special.bernoulli: n must be a static int, got "
+                        f"{type(n).__name__}") from None
+    if n < 0:
+        raise ValueError(f"numbax.scipy.special.bernoulli: n must be non-negative, got {n}")
+    b = [Fraction(1)]
+    for m in range(1, n + 1):
+        b.append(-sum(math.comb(m + 1, j) * b[j] for j in range(m)) / (m + 1))
+    return np.array([float(v) for v in b])
+
+
+def bessel_jn(z, *, v: int, n_iter: int = 50):
+    """The Bessel functions of the first kind J_0(z), ..., J_v(z), stacked on a new leading
+    axis, as jax.scipy.special.bessel_jn: Miller's backward recurrence from order
+    max(n_iter, v + 1), normalised by J_0 + 2 sum J_2k = 1. Accurate while the starting
+    order is well above |z| (for n_iter = 50, |z| up to about 25).
+
+    >>> [round(float(j), 6) for j in bessel_jn(1.0, v=1)]
+    [0.765198, 0.440051]
+    """
+    for name, value, low in (("v", v, 0), ("n_iter", n_iter, 1)):
+        try:
+            operator.index(value)
+        except TypeError:
+            raise TypeError(f"numbax.scipy.special.bessel_jn: {name} must be a static int, "
+                            f"got {type(value).__name__}") from None
+        if value < low:
+            raise ValueError(f"numbax.scipy.special.bessel_jn: {name} must be at least {low}, "
+                             f"got {value}")
+    (z,) = _floats("bessel_jn", z)
+    zero = lax.eq(z, _const(0, z))
+    safe = xnp.where(zero, xnp.ones_like(z), z)
+    two_over_z = lax.div(_const(2, z), safe)
+    # Rescale by `small` whenever the recurrence grows past `big`, so that it cannot overflow.
+    big, small = (1e150, 1e-150) if dtype_of(z) == np.float64 else (1e18, 1e-18)
+    start = max(n_iter, v + 1)
+    start += start % 2
+    above, current = xnp.zeros_like(z), xnp.full_like(z, small)  # J_(k+1), J_k up to scale
+    total = xnp.zeros_like(z)  # J_0 + 2 sum J_2k so far, to the same scale
+    kept: dict[int, object] = {}
+    for k in range(start, -1, -1):
+        if k <= v:
+            kept[k] = current
+        if k % 2 == 0:
+            total = lax.add(total, current if k == 0 else lax.mul(_const(2, z), current))
+        if k == 0:
+            break
+        below = lax.sub(lax.mul(lax.mul(_const(k, z), two_over_z), current), above)
+        scale = xnp.where(lax.gt(lax.abs(below), _const(big, z)), xnp.full_like(z, small),
+                          xnp.ones_like(z))
+        above, current = lax.mul(current, scale), lax.mul(below, scale)
+        total = lax.mul(total, scale)
+        kept = {j: lax.mul(value, scale) for j, value in kept.items()}
+    # At z = 0, (z/2)^j / j! (1 - (z/2)^2 / (j + 1)): the value and the first two derivatives.
+    half = lax.mul(_const(0.5, z), z)
+    out = [xnp.where(zero, lax.mul(
+        _const(1 / math.factorial(j), z), lax.mul(lax.integer_pow(half, j), lax.sub(
+            _const(1, z), lax.div(lax.mul(half, half), _const(j + 1, z))))),
+        lax.div(kept[j], total)) for j in range(v + 1)]
+    return xnp.stack(out)

@@ -32,6 +32,7 @@ def _header() -> str:
     source = Path(vecmath.__file__).read_bytes()
     # ... and the special functions' code, which kernels inline through vecmath.
     source += Path(vecmath.special.__file__).read_bytes()
+    source += Path(vecmath.special.integrals.__file__).read_bytes()
     source += Path(vecmath.__file__).with_name("special_vecmath.py").read_bytes()
     return (f"# numbax kernel; vecmath {hashlib.sha1(source).hexdigest()[:12]}\n"
             "import numpy as np\n\nfrom numbax.backends.numba import vecmath as vm\n\n\n")
