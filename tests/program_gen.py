@@ -395,6 +395,11 @@ OPS: dict[str, Op] = {
     "ndtr": Op("m.ndtr({0})"),
     "log_ndtr": Op("m.log_ndtr({0})"),
     "gammainc": Op("m.gammainc({0}, {1})", "ff", ("positive", "positive")),
+    "erfcx": Op("m.erfcx({0})", guards=("bounded",)),
+    "dawsn": Op("m.dawsn({0})"),
+    "spence": Op("m.spence({0})", guards=_POS),
+    "exp1": Op("m.exp1({0})", guards=_POS),
+    "expi": Op("m.expi({0})", guards=_POS),
     "fabs": Op("m.fabs({0})", diff="kink"),
     "signbit": Op("m.signbit({0})", diff="kink"),
     "isinf": Op("m.isinf({0})", diff="kink"),
@@ -1428,7 +1433,7 @@ for _ns, _m in ((XNP, xnp), (NP, np)):
     _ns.__dict__.update(_make_matrices(_m))
 
 SPECIAL = ("erf", "erfc", "erfinv", "gammaln", "digamma", "i0e", "i1e", "ndtr", "log_ndtr",
-           "gammainc")
+           "gammainc", "erfcx", "dawsn", "spence", "exp1", "expi")
 for _name in SPECIAL:
     setattr(XNP, _name, getattr(nsp, _name))
     setattr(NP, _name, getattr(ssp, _name))
