@@ -32,6 +32,12 @@ def standardize(x, loc, scale):
     return (x - loc) / scale
 
 
+def promote_standardized(fname: str, x, loc, scale):
+    """(z, scale): x, loc and scale promoted as fname's arguments, and z = (x - loc) / scale."""
+    x, loc, scale = promote_inexact(fname, x, loc, scale)
+    return standardize(x, loc, scale), scale
+
+
 def log_of_either(p, complement):
     """log(p) given p and 1 - p: log1p(-complement) where p is near 1, which keeps the
     digits that log(p) rounds away (log cdf in the upper tail, log sf in the lower)."""

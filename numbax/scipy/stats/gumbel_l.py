@@ -8,14 +8,9 @@ jax.scipy.stats.gumbel_l.
 from __future__ import annotations
 
 from ... import numpy as xnp
-from .common import log_of_either, promote_inexact, standardize
+from .common import log_of_either, promote_inexact, promote_standardized
 
 __all__ = ["logpdf", "pdf", "logcdf", "cdf", "logsf", "sf", "ppf"]
-
-
-def _z(fname: str, x, loc, scale):
-    x, loc, scale = promote_inexact(fname, x, loc, scale)
-    return standardize(x, loc, scale), scale
 
 
 def logpdf(x, loc=0, scale=1):
@@ -24,7 +19,7 @@ def logpdf(x, loc=0, scale=1):
     >>> float(logpdf(0.0))
     -1.0
     """
-    z, scale = _z("gumbel_l.logpdf", x, loc, scale)
+    z, scale = promote_standardized("gumbel_l.logpdf", x, loc, scale)
     return z - xnp.exp(z) - xnp.log(scale)
 
 
@@ -43,7 +38,7 @@ def logsf(x, loc=0, scale=1):
     >>> float(logsf(0.0))
     -1.0
     """
-    z, _ = _z("gumbel_l.logsf", x, loc, scale)
+    z, _ = promote_standardized("gumbel_l.logsf", x, loc, scale)
     return -xnp.exp(z)
 
 
@@ -62,7 +57,7 @@ def cdf(x, loc=0, scale=1):
     >>> round(float(cdf(-1.0)), 6)
     0.307799
     """
-    z, _ = _z("gumbel_l.cdf", x, loc, scale)
+    z, _ = promote_standardized("gumbel_l.cdf", x, loc, scale)
     return -xnp.expm1(-xnp.exp(z))
 
 
@@ -72,7 +67,7 @@ def logcdf(x, loc=0, scale=1):
     >>> round(float(logcdf(-1.0)), 6)
     -1.178307
     """
-    z, _ = _z("gumbel_l.logcdf", x, loc, scale)
+    z, _ = promote_standardized("gumbel_l.logcdf", x, loc, scale)
     e = xnp.exp(z)
     return log_of_either(-xnp.expm1(-e), xnp.exp(-e))
 

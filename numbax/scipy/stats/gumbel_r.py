@@ -7,14 +7,9 @@
 from __future__ import annotations
 
 from ... import numpy as xnp
-from .common import log_of_either, promote_inexact, standardize
+from .common import log_of_either, promote_inexact, promote_standardized
 
 __all__ = ["logpdf", "pdf", "logcdf", "cdf", "logsf", "sf", "ppf"]
-
-
-def _z(fname: str, x, loc, scale):
-    x, loc, scale = promote_inexact(fname, x, loc, scale)
-    return standardize(x, loc, scale), scale
 
 
 def logpdf(x, loc=0, scale=1):
@@ -23,7 +18,7 @@ def logpdf(x, loc=0, scale=1):
     >>> float(logpdf(0.0))
     -1.0
     """
-    z, scale = _z("gumbel_r.logpdf", x, loc, scale)
+    z, scale = promote_standardized("gumbel_r.logpdf", x, loc, scale)
     return -(z + xnp.exp(-z)) - xnp.log(scale)
 
 
@@ -42,7 +37,7 @@ def logcdf(x, loc=0, scale=1):
     >>> float(logcdf(0.0))
     -1.0
     """
-    z, _ = _z("gumbel_r.logcdf", x, loc, scale)
+    z, _ = promote_standardized("gumbel_r.logcdf", x, loc, scale)
     return -xnp.exp(-z)
 
 
@@ -61,7 +56,7 @@ def sf(x, loc=0, scale=1):
     >>> round(float(sf(1.0)), 6)
     0.307799
     """
-    z, _ = _z("gumbel_r.sf", x, loc, scale)
+    z, _ = promote_standardized("gumbel_r.sf", x, loc, scale)
     return -xnp.expm1(-xnp.exp(-z))
 
 
@@ -71,7 +66,7 @@ def logsf(x, loc=0, scale=1):
     >>> round(float(logsf(1.0)), 6)
     -1.178307
     """
-    z, _ = _z("gumbel_r.logsf", x, loc, scale)
+    z, _ = promote_standardized("gumbel_r.logsf", x, loc, scale)
     e = xnp.exp(-z)
     return log_of_either(-xnp.expm1(-e), xnp.exp(-e))
 
