@@ -400,6 +400,11 @@ OPS: dict[str, Op] = {
     "spence": Op("m.spence({0})", guards=_POS),
     "exp1": Op("m.exp1({0})", guards=_POS),
     "expi": Op("m.expi({0})", guards=_POS),
+    "trigamma": Op("m.polygamma(1, {0})", guards=_POS),
+    "sine_integral": Op("m.sici({0})[0]", guards=_BND),
+    "cosine_integral": Op("m.sici({0})[1]", guards=_POS),
+    "fresnel_s": Op("m.fresnel({0})[0]", guards=_BND),
+    "fresnel_c": Op("m.fresnel({0})[1]", guards=_BND),
     "fabs": Op("m.fabs({0})", diff="kink"),
     "signbit": Op("m.signbit({0})", diff="kink"),
     "isinf": Op("m.isinf({0})", diff="kink"),
@@ -1433,7 +1438,10 @@ for _ns, _m in ((XNP, xnp), (NP, np)):
     _ns.__dict__.update(_make_matrices(_m))
 
 SPECIAL = ("erf", "erfc", "erfinv", "gammaln", "digamma", "i0e", "i1e", "ndtr", "log_ndtr",
-           "gammainc", "erfcx", "dawsn", "spence", "exp1", "expi")
+           "gammainc", "erfcx", "dawsn", "spence", "exp1", "expi", "polygamma", "sici",
+           "fresnel")
 for _name in SPECIAL:
     setattr(XNP, _name, getattr(nsp, _name))
     setattr(NP, _name, getattr(ssp, _name))
+# SciPy promotes polygamma's integer order with a float32 x to float64; JAX keeps x's dtype.
+NP.polygamma = lambda n, x: ssp.polygamma(n, x).astype(np.result_type(x))
