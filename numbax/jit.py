@@ -55,6 +55,10 @@ class Lowered:
 
     def __str__(self) -> str:
         parts = [f"backend: {self.backend}", "jaxpr:", pp_jaxpr(self.jaxpr, 2, multiline=True)]
+        # The Numba backend runs a simplified program (backends/simplify.py).
+        simplified = getattr(self.executable, "jaxpr", None)
+        if simplified is not None:
+            parts += ["simplified jaxpr:", pp_jaxpr(simplified, 2, multiline=True)]
         describe = getattr(self.executable, "describe", None)
         if describe is not None:
             parts.append(describe())

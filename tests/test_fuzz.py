@@ -113,11 +113,11 @@ def check_backends(case: Case) -> None:
     if case.split:
         # Every kernel split over threads, however small: the chunking code sees tiny and
         # uneven extents.
-        old, executable.PARALLEL_THRESHOLD = executable.PARALLEL_THRESHOLD, 1
+        executable.ALWAYS_SPLIT = True
         try:
             got = run_quiet(nb.jit(f), *case.args)
         finally:
-            executable.PARALLEL_THRESHOLD = old
+            executable.ALWAYS_SPLIT = False
         close(got, want, spread, "jit, kernels split over threads, vs NumPy")
 
 

@@ -1,7 +1,8 @@
 """Partition a Jaxpr into fusion groups: a pure IR pass that knows nothing about Numba.
 
 A group is a set of elementwise equations over one iteration shape (operands may broadcast
-into it), optionally closed by a reduction over trailing or all axes that consumes them. Its
+into it), optionally closed by a reduction over any non-empty subset of its axes that
+consumes them (trailing axes: a row sum; leading axes: a bias gradient; all, or a mix). Its
 outputs are the values needed outside the group; every other intermediate stays in
 registers. Everything else (dot_general, reshape, transpose, slicing, ...) stays unfused.
 """
@@ -50,11 +51,6 @@ class FusionGroup:
             if self.reduction is not None else ""
         return (f"group over {self.shape}: {names}{red} "
                 f"({len(self.inputs)} inputs, {len(self.outputs)} outputs)")
-
-
-def _reduces_trailing(eqn: Eqn, ndim: int) -> bool:
-    axes = tuple(eqn.params["axes"])
-    return bool(axes) and axes == tuple(range(ndim - len(axes), ndim))
 
 
 def partition(jaxpr: Jaxpr) -> list[Eqn | FusionGroup]:
@@ -110,7 +106,7 @@ def partition(jaxpr: Jaxpr) -> list[Eqn | FusionGroup]:
         elif (eqn.primitive in REDUCTIONS and candidates
               and candidates[0].reduction is None
               and candidates[0].shape == eqn.inputs[0].aval.shape
-              and _reduces_trailing(eqn, len(candidates[0].shape))
+              and eqn.params["axes"]
               and can_join(candidates[0], eqn)
               and candidates[0].worth_a_kernel):
             target = candidates[0]

@@ -2,8 +2,8 @@
 
 Suites (``--sections``), one module each, run in this order:
 
-- ``compile`` (compile_time.py): import and first-call times in fresh processes, with an empty
-  and then a warm disk cache;
+- ``compile`` (compile_time.py): import and first-call times of the 8-op chain ending in a sum
+  in fresh processes, with an empty and then a warm disk cache;
 - ``dispatch`` (dispatch.py): the time of a cached jit call on three-element arrays;
 - ``chains`` (chains.py): elementwise chains of 1 to 16 operations against the memory-bandwidth
   floor, fused (numba backend) and unfused (interpreter backend, NumPy), next to hand-written
@@ -11,9 +11,17 @@ Suites (``--sections``), one module each, run in this order:
 - ``mlp`` (mlp.py): the forward pass and ``jit(value_and_grad)`` of a three-layer tanh MLP.
 - ``conv`` (conv.py): a small CNN's conv-relu-maxpool forward pass and training step, batch
   64, 28x28 and 8x8 images, against hand-written NumPy (im2col).
+- ``functions`` (functions.py): each vecmath function's jit time against NumPy's ufunc, serial;
+- ``scan`` (scan.py): the per-step cost of ``jit(scan)`` of a tiny body, 10,000 steps.
+
+The report's header names the machine and what it ran with (machine.py): the CPU model, NumPy's
+BLAS and the kernel OpenBLAS chose, Numba's threading layer and thread counts, and a warning when
+OPENBLAS_CORETYPE or OPENBLAS_L2_SIZE is set; every table says how many threads each method
+used. Memory-bound chains (x*y, +1) are compared with a hand-written prange loop at N >= 1e6.
 
 Each suite's docstring says what it measures. harness.py holds the sampling, checking and
-contention watch that every suite shares, report.py formats the table, and cli.py parses the
+contention watch that every suite shares, report.py formats the table, plot.py draws
+``--plot`` (matplotlib, the ``plot`` extra, imported only then), and cli.py parses the
 options and runs the suites (``main``). JAX is timed wherever it fits, only when ``import jax``
 works (JAX is never a dependency of numbax).
 
@@ -27,8 +35,9 @@ NumPy in float64 (rtol 1e-4 for float32, 1e-9 for float64) and must keep the inp
 meanwhile (from /proc/stat, steal time included); blocks where that reached 0.25 cores are
 marked "contended": their numbers, the parallel columns above all, are unreliable.
 
-Options: --quick (N = 1e4 and 1e6, k in 1, 4, 8 plus 8+sum, fewer repeats), --dtypes, --sizes,
---ks, --sections, --no-jax, --json PATH.
+Options: --quick (N = 1e4 and 1e6, k in 1, 2, 4, 8 plus 8+sum, fewer repeats), --dtypes,
+--sizes, --ks, --sections, --scan-length, --no-jax, --json [PATH] (default
+benchmarks/results/<machine>-<date>.json), --plot FILE.png.
 """
 import os
 

@@ -51,7 +51,7 @@ CHAIN_OPS: list[tuple[str, str | float | None]] = [
 _SYMBOL = {"mul": "*", "add": "+", "sub": "-"}
 CHAIN_METHODS = ("numbax", "interp", "numpy", "nb_ser", "nb_par", "jax")
 DEFAULT_KS = (1, 2, 4, 8, 16)
-QUICK_KS = (1, 4, 8)
+QUICK_KS = (1, 2, 4, 8)
 DEFAULT_SIZES = (10_000, 1_000_000, 10_000_000)
 QUICK_SIZES = (10_000, 1_000_000)
 

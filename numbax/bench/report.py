@@ -3,8 +3,15 @@ from __future__ import annotations
 
 from .chains import CHAIN_METHODS
 from .conv import format_conv
+from .functions import format_functions
 from .harness import fmt_time
+from .machine import format_header, format_threads
 from .mlp import MLP_METHODS
+
+# Chains that only move data (x*y, then +1): what the prange comparison is about, at the sizes
+# where threads pay (N >= MEMORY_BOUND_MIN_N).
+MEMORY_BOUND_KS = (1, 2)
+MEMORY_BOUND_MIN_N = 1_000_000
 
 
 def _fmt_ratio(r: float | None) -> str:
@@ -23,14 +30,39 @@ def _contended(cores: float | None) -> str:
     return f"  [contended: other processes used {cores:.2f} cores]" if cores and cores >= 0.25 else ""
 
 
+def _prange_lines(cells: list) -> list[str]:
+    """numbax's time over the hand-written prange loop's (nb_par) for the memory-bound chains
+    at N >= MEMORY_BOUND_MIN_N: the issue's target is at most 1.3."""
+    rows = [c for c in cells if c["k"] in MEMORY_BOUND_KS and not c["reduce"]
+            and c["n"] >= MEMORY_BOUND_MIN_N and "nb_par" in c["methods"]]
+    if not rows:
+        return []
+    out = ["", "Memory-bound chains, numbax time / hand-written numba.njit(parallel=True) prange "
+               "loop time (target <= 1.3):"]
+    for c in rows:
+        a, b = c["methods"]["numbax"]["median_s"], c["methods"]["nb_par"]["median_s"]
+        out.append(f"  {c['dtype']:<8} N={c['n']:.0e} {c['chain']:<6} numbax {fmt_time(a):>9}  "
+                   f"prange {fmt_time(b):>9}  ratio {_fmt_ratio(a / b if a and b else None)}"
+                   + _contended(c["foreign_cores"]))
+    return out
+
+
+def _scan_lines(scan: dict, meta: dict) -> list[str]:
+    methods = list(scan["methods"])
+    out = ["", f"== Scan: {scan['program']}; time per call and per step"
+               f"{_contended(scan['foreign_cores'])}", format_threads(meta, "scan", methods)]
+    for m, tm in scan["methods"].items():
+        per = tm.get("per_step_s")
+        step = f"{per * 1e9:.0f}ns" if per else "-"  # steps take tens of nanoseconds
+        out.append(f"  {m:<8} {_time_cell(tm):>10}  per step {step:>9}")
+    return out
+
+
 def format_report(report: dict) -> str:
     """The text tables of a report (the dict that --json writes), as printed on stdout."""
     out: list[str] = []
     meta = report["meta"]
-    out.append(f"numbax-bench: {meta['machine']}; python {meta['python']}, numpy {meta['numpy']}, "
-               f"numba {meta['numba']} ({meta['numba_threads']} threads, "
-               f"{meta.get('numba_threading_layer') or 'no'} threading layer), "
-               f"jax {meta['jax'] or 'not installed'}; loadavg at start {meta['loadavg']}")
+    out += format_header(meta)
     out.append("Times are medians per call. x floor: time / bandwidth floor (1.0 = memory speed); "
                "x numbax: time / numbax time (above 1: numbax is faster).")
     notes: dict[str, list[str]] = {}  # message -> where it happened
@@ -40,11 +72,15 @@ def format_report(report: dict) -> str:
         if text:
             notes.setdefault(f"{method}: {text}", []).append(where)
 
+    if report.get("functions"):
+        out += format_functions(report["functions"])
+        out.append("threads: numbax 1 (serial), numpy 1")
     chains = report.get("chains")
     if chains:
         methods = [m for m in CHAIN_METHODS if any(m in c["methods"] for c in chains["cells"])]
         others = [m for m in methods if m != "numbax"]
         w = 9
+        out += ["", "Chains, " + format_threads(meta, "chains", methods)]
         for floor in chains["floors"]:
             cells = [c for c in chains["cells"] if c["dtype"] == floor["dtype"] and c["n"] == floor["n"]]
             parts = ", ".join(f"{k} {fmt_time(v['median_s'])}" for k, v in floor["parts"].items())
@@ -79,12 +115,14 @@ def format_report(report: dict) -> str:
             seen.add(key)
             firsts = [fmt_time(c["methods"][m]["first_call_s"]) if m in c["methods"] else "-" for m in comp]
             out.append(f"{c['dtype']:<8} {c['chain']:<8}" + "".join(f"{v:>10}" for v in firsts))
+        out += _prange_lines(chains["cells"])
     mlp = report.get("mlp")
     if mlp:
         out.append("")
         out.append(f"== MLP, 3 tanh layers, batch {mlp[0]['batch']}, width {mlp[0]['width']} "
                    "(value_and_grad: jit(value_and_grad(loss)); numpy: hand-written backward)")
         methods = [m for m in MLP_METHODS if m in mlp[0]["forward"]]
+        out.append(format_threads(meta, "mlp", methods))
         out.append(f"{'':<26}" + "".join(f"{m:>10}" for m in methods))
         for row in mlp:
             for part in ("forward", "value_and_grad"):
@@ -98,7 +136,10 @@ def format_report(report: dict) -> str:
             out.append(f"{row['dtype'] + ' vg x numbax':<26}" + "".join(
                 f"{_fmt_ratio(row['value_and_grad'][m]['median_s'] / base if base and row['value_and_grad'][m]['median_s'] else None):>10}"  # noqa: E501
                 for m in methods))
-    out += format_conv(report.get("conv") or [], _time_cell, _fmt_ratio)
+    conv = report.get("conv")
+    if conv:
+        out += format_conv(conv, _time_cell, _fmt_ratio)
+        out.append(format_threads(meta, "conv", list(conv[0]["forward"])))
     disp = report.get("dispatch")
     if disp:
         out.append("")
@@ -106,6 +147,11 @@ def format_report(report: dict) -> str:
         out.append("  " + "   ".join(f"{k} {_time_cell(v)}" for k, v in disp["methods"].items()))
         for m, tm in disp["methods"].items():
             note(m, tm, "dispatch")
+    scan = report.get("scan")
+    if scan:
+        out += _scan_lines(scan, meta)
+        for m, tm in scan["methods"].items():
+            note(m, tm, "scan")
     comp_rep = report.get("compile")
     if comp_rep:
         cold, warm = comp_rep["cold_cache"], comp_rep["warm_cache"]
@@ -114,7 +160,8 @@ def format_report(report: dict) -> str:
         c = {k: fmt_time(v) for k, v in cold.items() if isinstance(v, float)}
         w = {k: fmt_time(v) for k, v in warm.items() if isinstance(v, float)}
         out.append(f"  empty disk cache: import numbax {c.get('import_s', '-')}, first call "
-                   f"{c.get('first_call_s', '-')}, second call {c.get('second_call_s', '-')}, "
+                   f"{c.get('first_call_s', '-')} (target under 300ms), second call "
+                   f"{c.get('second_call_s', '-')}, "
                    f"new program in the same process {c.get('new_program_first_call_s', '-')}; "
                    f"interpreter first call {c.get('interpreter_first_call_s', '-')}")
         out.append(f"  warm disk cache:  import numbax {w.get('import_s', '-')}, time to first result "

@@ -935,9 +935,12 @@ def _dot_general(x, y, *, dimension_numbers):
     (lc, rc), (lb, rb) = dimension_numbers
     xf, yf = _free_dims(x.ndim, lc, lb), _free_dims(y.ndim, rc, rb)
     safe = _blas_safe(x, y)
-    if (safe and not lb and len(lc) == 1 and x.ndim <= 2 and y.ndim <= 2
-            and lc[0] == x.ndim - 1 and rc[0] == 0):
-        return [np.asarray(np.dot(x, y))]
+    if safe and not lb and len(lc) == 1 and x.ndim <= 2 and y.ndim <= 2:
+        # x @ y, x.T @ y, x @ y.T, x.T @ y.T: BLAS reads a transposed view through its
+        # transpose flag, so no operand is copied (the backward pass's products are these).
+        xm = x.T if lc[0] != x.ndim - 1 else x
+        ym = y.T if rc[0] != 0 else y
+        return [np.asarray(np.dot(xm, ym))]
     sizes = lambda a, dims: math.prod(a.shape[d] for d in dims)  # noqa: E731
     xt = np.transpose(x, (*lb, *xf, *lc)).reshape(sizes(x, lb), sizes(x, xf), sizes(x, lc))
     yt = np.transpose(y, (*rb, *rc, *yf)).reshape(sizes(y, rb), sizes(y, rc), sizes(y, yf))

@@ -77,13 +77,12 @@ def test_reduction_closes_the_group():
     assert g.outputs == [g.reduction.outputs[0]]
 
 
-def test_reduction_over_a_leading_axis_is_not_fused():
+def test_reduction_over_a_leading_axis_closes_the_group():
     jaxpr = _jaxpr(lambda a: xnp.sum(xnp.sin(a) * a, axis=0), X)
     items = partition(jaxpr)
     assert_valid_order(jaxpr, items)
-    assert all(g.reduction is None for g in _groups(items))
-    assert any(not isinstance(i, FusionGroup) and i.primitive.name == "reduce_sum"
-               for i in items)
+    (g,) = _groups(items)
+    assert len(items) == 1 and g.reduction.params["axes"] == (0,)
 
 
 def test_no_cycle_through_an_unfused_equation():

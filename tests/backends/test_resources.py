@@ -244,7 +244,7 @@ def test_thread_count_follows_the_cpus_the_process_may_use():
 def test_loops_split_over_more_than_two_threads(monkeypatch):
     # Five threads whatever this machine has: the split itself is under test, not speed.
     monkeypatch.setattr(executable, "NUM_THREADS", 5)
-    monkeypatch.setattr(executable, "_pool", None)
+    monkeypatch.setattr(executable, "ALWAYS_SPLIT", True)
     x = np.linspace(-1, 3, 1 << 20)
     m = x.reshape(1024, 1024)
     cases = [
@@ -254,12 +254,8 @@ def test_loops_split_over_more_than_two_threads(monkeypatch):
          lambda a: np.sum(np.exp(a * 0.03125), axis=-1), m),
         (lambda a: xnp.tanh(a * 1.15625) + a[0], lambda a: np.tanh(a * 1.15625) + a[0], m),
     ]
-    try:
-        for fn, ref, arg in cases:
-            f = nb.jit(fn)
-            np.testing.assert_allclose(f(arg), ref(arg), rtol=1e-10, atol=1e-12)
-            parts = [r.parts for r in f.lower(arg).executable.runners]
-            assert max(parts) > 2, parts
-    finally:
-        if executable._pool is not None:
-            executable._pool.shutdown()
+    for fn, ref, arg in cases:
+        f = nb.jit(fn)
+        np.testing.assert_allclose(f(arg), ref(arg), rtol=1e-10, atol=1e-12)
+        parts = [r.parts for r in f.lower(arg).executable.runners]
+        assert max(parts) > 2, parts

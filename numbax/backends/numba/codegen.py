@@ -16,6 +16,7 @@ from ...core import primitives as P
 from ...core.ir import Literal, Var
 from ...core.scalar import literal, np_type
 from ..fusion import FusionGroup
+from ..simplify import COMMUTATIVE
 from .vecmath import FUNCTIONS as vecmath_names
 from .vecmath import LIMITED
 
@@ -52,21 +53,25 @@ class KernelPlan:
     inputs: list[InputSpec]
     nd: bool                        # nested loops over broadcast views, else one flat loop
     rows: bool                      # a flat kernel over rows of `inner` elements each
-    inner_dims: int                 # trailing dims in a row (the reduced axes, if reducing)
+    inner_dims: int                 # trailing dims in a row (when `rows`)
     reduce_op: object | None       # the reduction's Primitive
     flags_big: bool = False         # returns True when an argument needs the libm fallback
     cost: int = 1                   # estimated work per element, in simple-operation units
+    reduce_axes: tuple[int, ...] = ()  # the reduced axes of the group's shape, sorted
+
+    @property
+    def partial(self) -> bool:
+        """Whether the outer loop (the one split over threads) runs along a reduced axis, so
+        each part yields a whole partial result that the caller combines."""
+        return bool(self.reduce_axes) and self.reduce_axes[0] == 0
 
 
-# Per reduction: the accumulator's update and its initial value ("0", or the identity of a
-# maximum / minimum).
-_REDUCE = {P.reduce_sum_p: ("acc = acc + {v}", "0"),
-           P.reduce_max_p: ("acc = np.maximum(acc, {v})", "-inf"),
-           P.reduce_min_p: ("acc = np.minimum(acc, {v})", "inf")}
+# Per reduction: the accumulator's initial value ("0", or the identity of a maximum / minimum).
+_REDUCE = {P.reduce_sum_p: "0", P.reduce_max_p: "-inf", P.reduce_min_p: "inf"}
 
 
 def _reduce_init(op, dtype: np.dtype) -> str:
-    init = _REDUCE[op][1]
+    init = _REDUCE[op]
     if init == "0":
         return f"{np_type(dtype)}(0)"
     if dtype.kind == "f":
@@ -78,23 +83,94 @@ def _reduce_init(op, dtype: np.dtype) -> str:
 
 
 REDUCE_BLOCK = 512
-ACCUMULATORS = 8  # a power of two
+_COMBINE = {P.reduce_sum_p: "{a} + {b}", P.reduce_max_p: "np.maximum({a}, {b})",
+            P.reduce_min_p: "np.minimum({a}, {b})"}
+
+
+def _row_views(inputs, n_out: int) -> list[str]:
+    """Row r's slices of a rows x inner tiling: 'full' inputs and the outputs as x/y views
+    indexed from 0, 'col' inputs as the row's value."""
+    lines = ["lo = r * inner"]
+    lines += [f"x{i} = a{i}[lo:lo + inner]" for i, s in enumerate(inputs) if s.kind == "full"]
+    lines += [f"v{i} = a{i}[r]" for i, s in enumerate(inputs) if s.kind == "col"]
+    return lines + [f"y{j} = o{j}[lo:lo + inner]" for j in range(n_out)]
+
+
+def _row_loads(inputs) -> list[str]:
+    """Element j of row r, for the 'full' and 'row' inputs of a rows x inner tiling."""
+    return [f"v{i} = x{i}[j]" if s.kind == "full" else f"v{i} = a{i}[j]"
+            for i, s in enumerate(inputs) if s.kind in ("full", "row")]
+
+
+def _column_reduction(inputs, body, stores, value: str, op, init: str, acc_dtype,
+                      n_out: int) -> list[str]:
+    """Reduce the rows of a rows x inner tiling (the leading axes: a bias gradient).
+
+    Each row combines into a row of accumulators, acc[j] += v[r, j], so the inner loop stays
+    contiguous and vectorised. Sums gather blocks of REDUCE_BLOCK rows before adding into the
+    total: the rounding error grows with rows / REDUCE_BLOCK + REDUCE_BLOCK, not with rows
+    (NumPy's own sum over axis 0 is one running sum per column).
+    """
+    combine = _COMBINE[op]
+    dtype = np_type(acc_dtype)
+    # Not min() or np.full(): their implementations would be compiled in every new process.
+    lines = [f"tot = np.empty(inner, {dtype})", f"blk = np.empty(inner, {dtype})",
+             "for j in range(inner):", f"    tot[j] = {init}",
+             f"for b in range(0, rows, {REDUCE_BLOCK}):",
+             "    for j in range(inner):", f"        blk[j] = {init}",
+             f"    e = b + {REDUCE_BLOCK}", "    if e > rows:", "        e = rows",
+             "    for r in range(b, e):"]
+    lines += [f"        {s}" for s in _row_views(inputs, n_out)]
+    loop = _row_loads(inputs) + body + ["y" + s[1:] for s in stores("j")]
+    loop += ["blk[j] = " + combine.format(a="blk[j]", b=value)]
+    lines += ["        for j in range(inner):"] + [f"            {s}" for s in loop]
+    lines += ["    for j in range(inner):",
+              "        tot[j] = " + combine.format(a="tot[j]", b="blk[j]"),
+              "for j in range(inner):", "    r0[0, j] = tot[j]"]
+    return [f"    {s}" for s in lines]
+
+
+def _nd_reduction(ndim: int, axes: tuple[int, ...], loads, body, stores, value: str, op,
+                  init: str, acc_dtype) -> list[str]:
+    """Nested loops over broadcast views reducing any axes: the fallback for shapes that do
+    not tile. Accumulates in an array over the kept axes (acc_dtype), copied to r0 after."""
+    idx = [f"i{d}" for d in range(ndim)]
+    kept = [d for d in range(ndim) if d not in axes]
+    acc_shape = "".join(f"shape[{d}], " for d in kept) or "1, "
+    at = ", ".join(idx[d] for d in kept) or "0"
+    lines = [f"acc = np.full(({acc_shape}), {init}, {np_type(acc_dtype)})"]
+    for d in range(ndim):
+        lines.append(f"{'    ' * d}for i{d} in range(shape[{d}]):")
+    ind = "    " * ndim
+    lines += [f"{ind}{s}" for s in loads(", ".join(idx)) + body + stores(", ".join(idx))]
+    lines.append(f"{ind}acc[{at}] = " + _COMBINE[op].format(a=f"acc[{at}]", b=value))
+    for k in range(len(kept)):
+        lines.append(f"{'    ' * k}for k{k} in range(acc.shape[{k}]):")
+    out = ", ".join(f"k{k}" for k in range(len(kept))) or "0"
+    # Reducing axis 0 (the split one), r0 is this chunk's partial result: a [c:c + 1] slice.
+    to = f"0, {out}" if kept and axes[0] == 0 else out
+    lines.append(f"{'    ' * len(kept)}r0[{to}] = acc[{out}]")
+    return [f"    {s}" for s in lines]
+
+
 def _blocked_reduction(inputs, body, stores, value: str, op, init: str, acc_dtype,
-                       rows: bool, n_out: int) -> list[str]:
-    """A reduction loop that stays vectorisable.
+                       rows: bool, n_out: int, per_row_result: bool = True) -> list[str]:
+    """A reduction loop that stays vectorisable: over n elements, or over each row of a rows
+    x inner tiling (one result per row, or one for all rows).
 
     A single running accumulator is a chain of dependent floating-point operations that LLVM
     may not reorder, so it would keep the whole loop, vecmath included, scalar. Instead each
     block of REDUCE_BLOCK elements is computed by a plain (vectorised) loop into a buffer,
-    which ACCUMULATORS independent accumulators then reduce (enough chains to hide the add
-    latency). The summation order changes as with NumPy's pairwise sum.
+    which independent accumulators then reduce (enough chains to hide the add latency). The
+    summation order changes as with NumPy's pairwise sum. The buffer, the accumulators and
+    their loop are reduce_blocks' precompiled functions (`rb.`): inline, they took half of the
+    kernel's compile time.
     """
-    combine = {P.reduce_sum_p: "{a} + {b}", P.reduce_max_p: "np.maximum({a}, {b})",
-               P.reduce_min_p: "np.minimum({a}, {b})"}[op]
-    step = lambda k, j: f"acc{k} = " + combine.format(a=f"acc{k}", b=f"buf[{j}]")  # noqa: E731
+    name = {P.reduce_sum_p: "sum", P.reduce_max_p: "max", P.reduce_min_p: "min"}[op]
     length, base = ("inner", "r * inner") if rows else ("n", "0")
+    # Not min(): its implementation would be compiled in every new process.
     block = [f"for b in range(0, {length}, {REDUCE_BLOCK}):",
-             f"    m = min({REDUCE_BLOCK}, {length} - b)",
+             f"    m = {length} - b", f"    if m > {REDUCE_BLOCK}:", f"        m = {REDUCE_BLOCK}",
              f"    lo = {base} + b"]
     block += [f"    x{i} = a{i}[lo:lo + m]" if s.kind == "full" else f"    x{i} = a{i}[b:b + m]"
               for i, s in enumerate(inputs) if s.kind in ("full", "row")]
@@ -102,20 +178,17 @@ def _blocked_reduction(inputs, body, stores, value: str, op, init: str, acc_dtyp
     loop = [f"v{i} = x{i}[j]" for i, s in enumerate(inputs) if s.kind in ("full", "row")]
     loop += body + ["y" + s[1:] for s in stores("j")] + [f"buf[j] = {value}"]
     block += ["    for j in range(m):"] + [f"        {s}" for s in loop]
-    n_acc = ACCUMULATORS
-    block += [f"    for j in range(0, m - {n_acc - 1}, {n_acc}):"]
-    block += [f"        {step(k, f'j + {k}')}" for k in range(n_acc)]
-    block += [f"    for j in range(m - m % {n_acc}, m):", f"        {step(0, 'j')}"]
-    total = [f"acc{k}" for k in range(n_acc)]
-    while len(total) > 1:  # a balanced tree, like the accumulators' own pairing
-        total = [combine.format(a=a, b=b) for a, b in zip(total[::2], total[1::2])]
-    total = total[0]
-    head = [f"buf = np.empty({REDUCE_BLOCK}, {np_type(acc_dtype)})"]
-    accs = [f"acc{k} = {init}" for k in range(n_acc)]
+    block += [f"    rb.{name}_block(acc, buf, m)"]
+    total = f"rb.{name}_total(acc)"
+    head = [f"buf, acc = rb.scratch({init}, {REDUCE_BLOCK})"]
+    accs = [f"rb.fill(acc, {init})"] if rows and per_row_result else []
     per_row = [f"v{i} = a{i}[r]" for i, s in enumerate(inputs) if s.kind == "col"]
-    if rows:
+    if rows and per_row_result:
         lines = head + ["for r in range(rows):"] + [f"    {s}" for s in per_row + accs + block]
         lines += [f"    r0[r] = {total}"]
+    elif rows:  # a full reduction over a tiling (operands broadcast along rows or columns)
+        lines = head + accs + ["for r in range(rows):"] + [f"    {s}" for s in per_row + block]
+        lines += [f"r0[0] = {total}"]
     else:
         lines = head + accs + block + [f"r0[0] = {total}"]
     return [f"    {s}" for s in lines]
@@ -123,13 +196,8 @@ def _blocked_reduction(inputs, body, stores, value: str, op, init: str, acc_dtyp
 
 def _tiled_loop(inputs, body, stores, n_out: int) -> list[str]:
     """Elementwise loop over rows x inner: each row's slices are indexed from 0."""
-    lines = ["for r in range(rows):", "    lo = r * inner"]
-    lines += [f"    x{i} = a{i}[lo:lo + inner]" for i, s in enumerate(inputs) if s.kind == "full"]
-    lines += [f"    v{i} = a{i}[r]" for i, s in enumerate(inputs) if s.kind == "col"]
-    lines += [f"    y{j} = o{j}[lo:lo + inner]" for j in range(n_out)]
-    loop = [f"v{i} = x{i}[j]" if s.kind == "full" else f"v{i} = a{i}[j]"
-            for i, s in enumerate(inputs) if s.kind in ("full", "row")]
-    loop += body + ["y" + s[1:] for s in stores("j")]
+    lines = ["for r in range(rows):"] + [f"    {s}" for s in _row_views(inputs, n_out)]
+    loop = _row_loads(inputs) + body + ["y" + s[1:] for s in stores("j")]
     lines += ["    for j in range(inner):"] + [f"        {s}" for s in loop]
     return [f"    {s}" for s in lines]
 
@@ -192,6 +260,10 @@ def plan_kernel(group: FusionGroup, fast_math: bool = True) -> KernelPlan:
                 else:
                     expand = (1,) * (ndim - x.aval.ndim) + x.aval.shape
                 operands.append(input_name(x, expand))
+        if (eqn.primitive in COMMUTATIVE and isinstance(eqn.inputs[0], Literal)
+                and not isinstance(eqn.inputs[1], Literal)):
+            # Constants last: 1.0 + x and x + 1.0 give one source text, so one kernel.
+            operands.reverse()
         names[eqn.outputs[0]] = f"t{k}"
         expr, dtype = scalar_expression(eqn, operands, fast_math), eqn.outputs[0].aval.dtype
         # Numba keeps float and bool arithmetic in its operands' type but widens small
@@ -208,19 +280,26 @@ def plan_kernel(group: FusionGroup, fast_math: bool = True) -> KernelPlan:
 
     inputs = [specs[k] for k in order]
     red = group.reduction
-    reduce_axes = len(red.params["axes"]) if red is not None else 0
-    outer = ndim - reduce_axes
-    rows = False
-    if any(s.kind == "view" for s in inputs) or (red is not None and outer > 0):
-        # Rows x inner tiles keep the inner loop contiguous (and so vectorised); only shapes
-        # that do not tile fall back to nested loops over broadcast views.
-        choices = [reduce_axes] if red is not None else range(1, ndim)
-        tiled = _tile(shape, [s.expand for s in inputs], choices) if outer > 0 else None
-        if tiled is not None:
-            rows = True
-            inputs = [InputSpec(s.var, kind, s.expand) for s, kind in zip(inputs, tiled[1])]
-            inner_dims = tiled[0]
-    nd = not rows and any(s.kind == "view" for s in inputs)
+    axes = tuple(sorted(red.params["axes"])) if red is not None else ()
+    kept = ndim - len(axes)
+    views = any(s.kind == "view" for s in inputs)
+    # Rows x inner tiles keep the inner loop contiguous (and so vectorised): the inner dims
+    # are the reduced ones for trailing axes, the kept ones for leading axes (the rows are
+    # reduced), any for a full reduction. Only what does not tile falls back to nested loops.
+    if red is None or kept == 0:
+        choices = range(1, ndim) if views else []
+    elif axes == tuple(range(kept, ndim)):
+        choices = [len(axes)]
+    elif axes == tuple(range(len(axes))):
+        choices = [kept]
+    else:
+        choices = []
+    tiled = _tile(shape, [s.expand for s in inputs], choices) if choices else None
+    rows = tiled is not None
+    if rows:
+        inputs = [InputSpec(s.var, kind, s.expand) for s, kind in zip(inputs, tiled[1])]
+        inner_dims = tiled[0]
+    nd = not rows and (views or (red is not None and kept > 0))
 
     n_out = sum(1 for v in group.outputs if v in names)
     full_ins = [i for i, s in enumerate(inputs) if s.kind != "scalar"]
@@ -241,40 +320,32 @@ def plan_kernel(group: FusionGroup, fast_math: bool = True) -> KernelPlan:
         return [f"o{j}[{index}] = {names[v]}" for j, v in enumerate(group.outputs)
                 if v in names]
 
-    step = None
     if red is not None:
-        step = _REDUCE[red.primitive][0].format(v=names[red.inputs[0]])
+        value = names[red.inputs[0]]
         out_dtype = red.outputs[0].aval.dtype
         # Low-precision sums accumulate in float64, as NumPy's pairwise sum keeps them accurate.
         acc_dtype = np.dtype(np.float64) if (red.primitive is P.reduce_sum_p
                                              and out_dtype.kind == "f") else out_dtype
         init = _reduce_init(red.primitive, acc_dtype)
+        reduction = (value, red.primitive, init, acc_dtype)
 
-    if not nd:
-        if red is None and not rows:
-            lines += ["    for i in range(n):"]
-            lines += [f"        {s}" for s in loads("i") + body + stores("i")]
-        elif red is None:
-            lines += _tiled_loop(inputs, body, stores, n_out)
-        else:
-            lines += _blocked_reduction(inputs, body, stores, names[red.inputs[0]],
-                                        red.primitive, init, acc_dtype, rows, n_out)
-    else:
-        idx = [f"i{d}" for d in range(ndim)]
-        full_index = ", ".join(idx)
-        ind = "    "
-        if red is not None and outer == 0:
-            lines.append(f"{ind}acc = {init}")
+    if red is None and nd:
+        idx = ", ".join(f"i{d}" for d in range(ndim))
         for d in range(ndim):
-            if red is not None and d == outer and outer > 0:
-                lines.append(f"{ind}acc = {init}")
-            lines.append(f"{ind}for i{d} in range(shape[{d}]):")
-            ind += "    "
-        lines += [f"{ind}{s}" for s in loads(full_index) + body + stores(full_index)
-                  + ([step] if step else [])]
-        if red is not None:
-            out_index = ", ".join(idx[:outer]) if outer else "0"
-            lines.append(f"{'    ' * (outer + 1)}r0[{out_index}] = acc")
+            lines.append(f"{'    ' * (d + 1)}for i{d} in range(shape[{d}]):")
+        lines += [f"{'    ' * (ndim + 1)}{s}" for s in loads(idx) + body + stores(idx)]
+    elif red is None and rows:
+        lines += _tiled_loop(inputs, body, stores, n_out)
+    elif red is None:
+        lines += ["    for i in range(n):"]
+        lines += [f"        {s}" for s in loads("i") + body + stores("i")]
+    elif nd:
+        lines += _nd_reduction(ndim, axes, loads, body, stores, *reduction)
+    elif rows and kept > 0 and axes[0] == 0:
+        lines += _column_reduction(inputs, body, stores, *reduction, n_out)
+    else:
+        lines += _blocked_reduction(inputs, body, stores, *reduction, rows, n_out,
+                                    per_row_result=kept > 0)
     flags_big = any(line.startswith("big |=") for line in body)
     if flags_big:
         lines.insert(1, "    big = False")
@@ -282,6 +353,5 @@ def plan_kernel(group: FusionGroup, fast_math: bool = True) -> KernelPlan:
     # The declared costs (ScalarRule.work); at least 1, so a group that only moves data still
     # counts its elements.
     cost = max(1, sum(e.primitive.scalar.work(e.outputs[0].aval.dtype) for e in group.eqns))
-    return KernelPlan("\n".join(lines) + "\n", inputs, nd, rows,
-                      inner_dims if rows else reduce_axes,
-                      red.primitive if red is not None else None, flags_big, cost)
+    return KernelPlan("\n".join(lines) + "\n", inputs, nd, rows, inner_dims if rows else 0,
+                      red.primitive if red is not None else None, flags_big, cost, axes)

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import functools
 import os
-import threading
+import time
 import warnings
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import wait as wait_all
 
 import numpy as np
 
@@ -18,14 +16,19 @@ from ...core.ir import Eqn, Jaxpr, Literal, Var
 from ...core.primitives import impl_rules, lookup
 from ...interpreters.jit_call import compilers
 from ..fusion import FusionGroup, members, partition
+from ..simplify import simplify
+from . import parallel
 from .codegen import KernelPlan, plan_kernel
 from .kernels import VECTOR_WIDTHS, WideOnFirstCall, get_kernel
+from .scan_loop import compiled_scan
 
-# Measured on the 2-core development machine: below about 2^18 simple-operation-elements of
-# work (element count times the kernel's cost estimate), handing half the loop to a second
-# thread costs more than it saves (e.g. a float32 8-op chain of 1e4 elements: 54 us serial,
-# 92 us split; at 1e5: 474 us serial, 283 us split). So each thread gets at least half that.
-PARALLEL_THRESHOLD = int(os.environ.get("NUMBAX_PARALLEL_THRESHOLD", 1 << 18))
+# Work (elements times the kernel's cost estimate) below which a group always runs serial:
+# about 10 us of loop, where one launch and the wake-up of the pool's threads eat the saving.
+# Above it the group's own timed calls decide (parallel.SplitTrial). Set very high, nothing
+# splits.
+PARALLEL_THRESHOLD = int(os.environ.get("NUMBAX_PARALLEL_THRESHOLD", 1 << 15))
+# Split every group with an outer loop of two or more, untimed (tests of the chunking).
+ALWAYS_SPLIT = False
 
 
 def _num_threads() -> int:
@@ -46,21 +49,6 @@ def _num_threads() -> int:
 
 
 NUM_THREADS = _num_threads()
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-
-def _workers() -> ThreadPoolExecutor:
-    """The threads that run all but the first part of a split loop, shared by every group
-    and every calling thread (one pool, made once even when threads race to make it)."""
-    global _pool
-    if _pool is None:
-        with _pool_lock:
-            if _pool is None:
-                _pool = ThreadPoolExecutor(max_workers=NUM_THREADS - 1,
-                                           thread_name_prefix="numbax")
-    return _pool
 
 
 def inline_calls(jaxpr: Jaxpr) -> Jaxpr:
@@ -103,7 +91,8 @@ def _widened(group: FusionGroup, kernel, on_compiled):
 class GroupRunner:
     """Prepares a group's operands, allocates its outputs in NumPy (which maps large blocks
     to huge pages) and runs its kernel on views, splitting the outer loop over up to
-    NUM_THREADS threads when the group is large enough."""
+    NUM_THREADS threads of Numba's pool when the group's timed calls show that it pays
+    (parallel.SplitTrial)."""
 
     def __init__(self, group: FusionGroup, plan: KernelPlan, kernel):
         self.group, self.plan, self.raw_kernel = group, plan, kernel
@@ -114,8 +103,9 @@ class GroupRunner:
         red = group.reduction
         self.red_var = red.outputs[0] if red is not None else None
         self.red_dtype = red.outputs[0].aval.dtype if red is not None else None
-        self.red_shape = self.shape[:len(self.shape) - plan.inner_dims] if red is not None else ()
-        self.full_reduce = red is not None and not self.red_shape and not plan.rows
+        self.red_shape = tuple(d for i, d in enumerate(self.shape) if i not in plan.reduce_axes)
+        # Reducing along the split loop: each chunk fills its own partial result.
+        self.partial = red is not None and plan.partial
         self.out_specs = [(v, v.aval.dtype) for v in group.outputs if v is not self.red_var]
         split_at = len(self.shape) - plan.inner_dims
         self.inner = int(np.prod(self.shape[split_at:], dtype=np.int64)) if plan.rows else 1
@@ -126,15 +116,25 @@ class GroupRunner:
         else:
             self.extent = self.size
         # Work, not size, decides: a transcendental chain pays for a second thread sooner.
-        self.parts = max(1, int(min(NUM_THREADS, self.extent,
-                                    self.size * plan.cost // max(1, PARALLEL_THRESHOLD // 2))))
-        self.split = self.parts > 1
-        self.cuts = [self.extent * i // self.parts for i in range(self.parts + 1)]
+        splittable = min(NUM_THREADS, self.extent) > 1 and (
+            ALWAYS_SPLIT or self.size * plan.cost >= PARALLEL_THRESHOLD)
+        self.parts = min(NUM_THREADS, self.extent) if splittable else 1
+        self.cuts = np.array([self.extent * i // self.parts for i in range(self.parts + 1)],
+                             np.int64)
+        self.trial = parallel.SplitTrial(self.parts) if splittable and not ALWAYS_SPLIT \
+            else None
+        self._always = splittable and ALWAYS_SPLIT
+        self._driver = None
+
+    @property
+    def split(self) -> bool:
+        """Whether calls run split (for a group on trial: once the trial has decided so)."""
+        return self._always or (self.trial is not None and self.trial.decided is True)
 
     @property
     def inline(self) -> bool:
         """Whether the executable may call the kernel directly: one flat serial loop."""
-        return (not self.plan.nd and not self.plan.rows and not self.split
+        return (not self.plan.nd and not self.plan.rows and self.parts == 1
                 and self.red_var is None)
 
     def _prepare(self, vals) -> list:
@@ -153,7 +153,7 @@ class GroupRunner:
              else x[lo * scale:hi * scale] for x, s in zip(args, self.plan.inputs)]
         a += [o[lo * scale:hi * scale] for o in outs]
         if red is not None:
-            a.append(red if self.full_reduce else red[lo:hi])
+            a.append(red if self.partial else red[lo:hi])
         if self.plan.nd:
             a.append((hi - lo,) + self.shape[1:])
         elif self.plan.rows:
@@ -168,37 +168,66 @@ class GroupRunner:
         flat = [o if self.plan.nd else o.reshape(-1) for o in outs.values()]
         red = red_arg = None
         if self.red_var is not None:
-            # A full reduction gives each chunk its own partial result to combine after.
-            red = np.empty(self.parts if self.full_reduce else self.red_shape, self.red_dtype)
-            red_arg = red if self.plan.nd or self.full_reduce else red.reshape(-1)
+            # Partial results are rows of a (parts, ...) array; a chunk's kernel gets its
+            # own row as a slice [c:c + 1] and writes at r0[0, ...].
+            red = np.empty(((self.parts,) if self.partial else ()) + self.red_shape,
+                           self.red_dtype)
+            if self.partial:
+                red_arg = red.reshape(self.parts, -1) if self.plan.rows and self.red_shape \
+                    else red
+            else:
+                red_arg = red if self.plan.nd else red.reshape(-1)
 
         def red_part(chunk: int):
-            return red_arg[chunk:chunk + 1] if self.full_reduce else red_arg
+            return red_arg[chunk:chunk + 1] if self.partial else red_arg
 
-        if self.split:
-            cuts = self.cuts
-            chunks = [self._chunk(args, flat, red_part(i), cuts[i], cuts[i + 1])
-                      for i in range(self.parts)]
-            pool = _workers()
-            others = [pool.submit(self.run_kernel, c) for c in chunks[1:]]
-            try:
-                self.run_kernel(chunks[0])
-            finally:
-                # The other parts write into this call's outputs: they finish before it returns,
-                # even when this part raised.
-                wait_all(others)
-            for other in others:
-                other.result()
-        else:
-            self.run_kernel(self._chunk(args, flat, red_part(0), 0, self.extent))
-        if self.full_reduce:
-            red = self._combine(red) if self.split else red[0]
+        split = self._always or (self.trial is not None and self.trial.want_split())
+        start = time.perf_counter()
+        if split:
+            big = self._run_split(args, flat, red_arg)
+            split = big is not None
+            for c in np.flatnonzero(big) if split and self.plan.flags_big else ():
+                self.libm_kernel()(*self._chunk(args, flat, red_part(c), self.cuts[c],
+                                                self.cuts[c + 1]))
+        # A splittable reduction runs the same chunks in turn when serial, so its result
+        # never depends on whether this call split (partials combine in the same order).
+        chunked = split or (self.partial and self.parts > 1)
+        if not split:
+            for c in range(self.parts if chunked else 1):
+                lo, hi = (self.cuts[c], self.cuts[c + 1]) if chunked else (0, self.extent)
+                self.run_kernel(self._chunk(args, flat, red_part(c), lo, hi))
+        if self.trial is not None:
+            self.trial.record(split, time.perf_counter() - start)
+        if self.partial:
+            red = self._combine(red) if chunked else red[0]
         if self.red_var is not None:
             outs[self.red_var] = np.asarray(red, self.red_dtype).reshape(self.red_shape)
         return [outs[v] for v in self.group.outputs]
 
     def _compiled(self, kernel) -> None:
         self.kernel = kernel
+
+    def _run_split(self, args, outs, red):
+        """Run every chunk through the parallel driver: the per-chunk flags of arguments
+        beyond vecmath's range, or None when the pool may not be used now (nothing ran)."""
+        if self._driver is None:
+            kinds = [parallel.WHOLE if s.kind in ("scalar", "row") else
+                     parallel.ROWS if s.kind == "col" else parallel.ELEMENTS
+                     for s in self.plan.inputs] + [parallel.ELEMENTS] * len(outs)
+            if red is not None:
+                kinds.append(parallel.PART if self.partial else parallel.ROWS)
+            tail = "shape" if self.plan.nd else "rows" if self.plan.rows else "n"
+            driver = parallel.get_driver(self.raw_kernel, self.plan.source, kinds, tail,
+                                         self.plan.flags_big)
+            # Compiled with the kernel's forced vector width: the kernel is compiled as part
+            # of the driver when no serial call came first.
+            self._driver = _widened(self.group, driver,
+                                    lambda d: setattr(self, "_driver", d))
+        extra = [self.shape] if self.plan.nd else [self.inner] if self.plan.rows else []
+        big = np.zeros(self.parts, np.bool_)
+        call = [*args, *outs] + ([red] if red is not None else []) + extra + [
+            self.cuts, self.inner] + ([big] if self.plan.flags_big else [])
+        return big if parallel.launch(self._driver, call, self.parts) else None
 
     def run_kernel(self, chunk_args) -> None:
         if self.kernel(*chunk_args) and self.plan.flags_big:
@@ -212,15 +241,17 @@ class GroupRunner:
 
     def _combine(self, partial):
         op = self.plan.reduce_op
-        return partial.sum() if op is P.reduce_sum_p else partial.max() if op is P.reduce_max_p \
-            else partial.min()
+        return partial.sum(0) if op is P.reduce_sum_p else partial.max(0) \
+            if op is P.reduce_max_p else partial.min(0)
 
 
 class Executable:
     """Runs a Jaxpr: fused groups through kernels, other equations through NumPy."""
 
     def __init__(self, jaxpr: Jaxpr):
-        self.jaxpr = inline_calls(jaxpr)
+        # The simplified program (CSE, folding, identities, dead code) is what runs, and what
+        # Lowered prints as "simplified jaxpr".
+        self.jaxpr = simplify(inline_calls(jaxpr))
         self.items = partition(self.jaxpr)
         self.groups = [g for g in self.items if isinstance(g, FusionGroup)]
         self.runners: list[GroupRunner] = []
@@ -272,7 +303,9 @@ class Executable:
                 if eqn.primitive.kind == "control_flow":
                     # Control flow runs its bodies as compiled (fused) executables.
                     kw["run"] = compilers["numba"]
-                namespace[key] = functools.partial(rule, **kw) if kw else rule
+                impl = functools.partial(rule, **kw) if kw else rule
+                # A small fusible scan body compiles with its loop into one function.
+                namespace[key] = compiled_scan(eqn, config.fast_math, impl) or impl
                 outs = ", ".join(name(v) for v in eqn.outputs)
                 lines.append(f"{outs}{',' if len(eqn.outputs) == 1 else ''} = "
                              f"{key}({', '.join(name(x) for x in eqn.inputs)})")

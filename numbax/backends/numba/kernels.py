@@ -34,8 +34,12 @@ def _header() -> str:
     source += Path(vecmath.special.__file__).read_bytes()
     source += Path(vecmath.special.integrals.__file__).read_bytes()
     source += Path(vecmath.__file__).with_name("special_vecmath.py").read_bytes()
+    source += Path(vecmath.__file__).with_name("vecmath32.py").read_bytes()
+    # ... and the reduction kernels' compiled helpers.
+    source += Path(vecmath.__file__).with_name("reduce_blocks.py").read_bytes()
     return (f"# numbax kernel; vecmath {hashlib.sha1(source).hexdigest()[:12]}\n"
-            "import numpy as np\n\nfrom numbax.backends.numba import vecmath as vm\n\n\n")
+            "import numpy as np\n\nfrom numbax.backends.numba import reduce_blocks as rb\n"
+            "from numbax.backends.numba import vecmath as vm\n\n\n")
 
 
 _HEADER = _header()
@@ -173,12 +177,12 @@ def cache_dir() -> Path:
     return Path(env) if env else Path.home() / ".cache" / "numbax"
 
 
-def _jit(fn, cache: bool):
+def _jit(fn, cache: bool, parallel: bool = False):
     # error_model="numpy": 1/0 gives inf as in NumPy instead of raising ZeroDivisionError.
-    return numba.njit(nogil=True, cache=cache, error_model="numpy")(fn)
+    return numba.njit(nogil=True, cache=cache, error_model="numpy", parallel=parallel)(fn)
 
 
-def _from_file(key: str, source: str):
+def _from_file(key: str, source: str, links: dict | None = None, parallel: bool = False):
     folder = cache_dir() / f"numba-{numba.__version__}"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"k_{key}.py"
@@ -208,7 +212,8 @@ def _from_file(key: str, source: str):
     # Registered by name: Numba's disk cache re-imports the kernel's module when loading.
     sys.modules[name] = module
     spec.loader.exec_module(module)
-    return _guard_disk_cache(_jit(module.kernel, cache=True))
+    vars(module).update(links or {})
+    return _guard_disk_cache(_jit(module.kernel, cache=True, parallel=parallel))
 
 
 def _guard_disk_cache(dispatcher):
@@ -244,11 +249,12 @@ def _guard_disk_cache(dispatcher):
     return dispatcher
 
 
-def compile_in_memory(source: str):
+def compile_in_memory(source: str, links: dict | None = None, parallel: bool = False):
     """Compile kernel source without the disk cache (its LLVM IR stays inspectable)."""
     namespace: dict = {}
     exec(compile(_HEADER + source, "<numbax kernel>", "exec"), namespace)  # noqa: S102
-    return _jit(namespace["kernel"], cache=False)
+    namespace.update(links or {})
+    return _jit(namespace["kernel"], cache=False, parallel=parallel)
 
 
 def clear_memory() -> None:
@@ -256,24 +262,27 @@ def clear_memory() -> None:
     _memory.clear()
 
 
-def get_kernel(source: str):
+def get_kernel(source: str, links: dict | None = None, parallel: bool = False):
     """The compiled kernel for this source (shared by every group with the same text).
 
-    Threads asking for the same source at once get one kernel, created once."""
+    Threads asking for the same source at once get one kernel, created once. `links` are
+    globals the source uses but does not define (compiled functions it calls), so the source
+    must name them (a comment will do) for the text to stay the key; `parallel` compiles
+    with Numba's parallel=True."""
     key = hashlib.sha1(source.encode()).hexdigest()[:24]
-    kernel, created = _once.get(_memory, key, lambda: _create(key, source))
+    kernel, created = _once.get(_memory, key, lambda: _create(key, source, links, parallel))
     _count("kernels_created" if created else "memory_hits")
     return kernel
 
 
-def _create(key: str, source: str):
+def _create(key: str, source: str, links: dict | None, parallel: bool):
     global _disk_ok
     if _disk_ok is not False:
         try:
-            kernel = _from_file(key, source)
+            kernel = _from_file(key, source, links, parallel)
             _disk_ok = True
             return kernel
         except Exception as err:  # noqa: BLE001 (whatever makes the folder unusable)
             _disk_ok = False
             _warn_unusable(str(err))
-    return compile_in_memory(source)
+    return compile_in_memory(source, links, parallel)

@@ -10,10 +10,12 @@ denormal inputs and results, overflow) are handled as NumPy does.
 """
 from __future__ import annotations
 
+import math
 from decimal import Context, Decimal
 
 import numba
 import numpy as np
+from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
@@ -36,19 +38,36 @@ def _bitcast(src, dst):
     return cast
 
 
-_bits_to_f64, _f64_to_bits = _bitcast(types.int64, types.float64), _bitcast(types.float64, types.int64)
+bits_to_f64, f64_to_bits = _bitcast(types.int64, types.float64), _bitcast(types.float64, types.int64)
 _bits_to_f32, _f32_to_bits = _bitcast(types.int32, types.float32), _bitcast(types.float32, types.int32)
+
+
+@intrinsic
+def fma(typingctx, a, b, c):
+    """a * b + c, fused where the CPU has FMA (LLVM's fmuladd), in a's float type: a
+    polynomial step in one instruction instead of two. Only for steps whose error analysis
+    holds either way (the fused form is the more accurate)."""
+    if not isinstance(a, types.Float):
+        return None
+
+    def codegen(context, builder, signature, args):
+        ty = signature.return_type
+        vals = [context.cast(builder, v, t, ty) for v, t in zip(args, signature.args)]
+        t = vals[0].type
+        fn = builder.module.declare_intrinsic("llvm.fmuladd", [t], ir.FunctionType(t, [t, t, t]))
+        return builder.call(fn, vals)
+    return a(a, b, c), codegen
 
 
 LOG2E = 1.4426950408889634
 LN2_HI = 6.93147180369123816490e-01
 LN2_LO = 1.90821492927058770002e-10
 # Adding and subtracting 1.5 * 2**52 rounds to the nearest integer without a libm call.
-_ROUND = 6755399441055744.0
+ROUND = 6755399441055744.0
 # The nan of an invalid operation on this CPU (sign bit set on x86), as libm returns for
 # arguments outside the domain.
 with np.errstate(invalid="ignore"):
-    _INVALID = float(np.divide(0.0, 0.0))
+    INVALID = float(np.divide(0.0, 0.0))
 
 
 @numba.njit(**_JIT)
@@ -57,24 +76,30 @@ def _scale(y, k):
     results are rounded once."""
     ki = np.int64(k)
     k1 = ki >> 1
-    return y * _bits_to_f64((k1 + 1023) << 52) * _bits_to_f64((ki - k1 + 1023) << 52)
+    return y * bits_to_f64((k1 + 1023) << 52) * bits_to_f64((ki - k1 + 1023) << 52)
+
+
+# 1/11!, 1/10!, ..., 1/2!
+_EXP_TAYLOR = tuple(1.0 / math.factorial(n) for n in range(11, 1, -1))
 
 
 @numba.njit(**_JIT)
 def _exp_kernel(hi, lo):
     """e**r for r = hi - lo, |r| <= 0.35, where lo carries the bits of r that hi lacks."""
     r = hi - lo
-    r2 = r * r
-    c = r - r2 * (1.66666666666666019037e-01 + r2 * (-2.77777777770155933842e-03 + r2 * (
-        6.61375632143793436117e-05 + r2 * (-1.65339022054652515390e-06
-                                            + r2 * 4.13813679705723846039e-08))))
-    return 1.0 - ((lo - (r * c) / (2.0 - c)) - hi)
+    # e**r - 1 - r by its Taylor series to r**13 (the next term is below 4e-18): a chain of
+    # fused steps costs less than fdlibm's rational form, whose division is slow on vectors.
+    p = fma(r, 1.0 / 6227020800.0, 1.0 / 479001600.0)
+    for c in _EXP_TAYLOR:
+        p = fma(p, r, c)
+    q = (r * r) * p
+    return 1.0 + (hi - (lo - q))
 
 
 @numba.njit(**_JIT)
 def _exp_parts(x):
     """(y, k) with e**x = y * 2**k, k integral and clamped to [-1076, 1025]."""
-    k = (x * LOG2E + _ROUND) - _ROUND
+    k = (x * LOG2E + ROUND) - ROUND
     k = min(max(k, -1076.0), 1025.0)
     return _exp_kernel(x - k * LN2_HI, k * LN2_LO), k
 
@@ -91,37 +116,37 @@ def exp64(x):
 @numba.njit(**_JIT)
 def _expm1_reduced(r):
     """expm1 on |r| <= 0.35 by its Taylor series (the 16th term is below 1e-20 * r)."""
-    p = 1.0 / 6402373705728000.0
-    p = p * r + 1.0 / 355687428096000.0
-    p = p * r + 1.0 / 20922789888000.0
-    p = p * r + 1.0 / 1307674368000.0
-    p = p * r + 1.0 / 87178291200.0
-    p = p * r + 1.0 / 6227020800.0
-    p = p * r + 1.0 / 479001600.0
-    p = p * r + 1.0 / 39916800.0
-    p = p * r + 1.0 / 3628800.0
-    p = p * r + 1.0 / 362880.0
-    p = p * r + 1.0 / 40320.0
-    p = p * r + 1.0 / 5040.0
-    p = p * r + 1.0 / 720.0
-    p = p * r + 1.0 / 120.0
-    p = p * r + 1.0 / 24.0
-    p = p * r + 1.0 / 6.0
-    p = p * r + 0.5
-    return r + (r * r) * p
+    p = fma(1.0 / 6402373705728000.0, r, 1.0 / 355687428096000.0)
+    p = fma(p, r, 1.0 / 20922789888000.0)
+    p = fma(p, r, 1.0 / 1307674368000.0)
+    p = fma(p, r, 1.0 / 87178291200.0)
+    p = fma(p, r, 1.0 / 6227020800.0)
+    p = fma(p, r, 1.0 / 479001600.0)
+    p = fma(p, r, 1.0 / 39916800.0)
+    p = fma(p, r, 1.0 / 3628800.0)
+    p = fma(p, r, 1.0 / 362880.0)
+    p = fma(p, r, 1.0 / 40320.0)
+    p = fma(p, r, 1.0 / 5040.0)
+    p = fma(p, r, 1.0 / 720.0)
+    p = fma(p, r, 1.0 / 120.0)
+    p = fma(p, r, 1.0 / 24.0)
+    p = fma(p, r, 1.0 / 6.0)
+    p = fma(p, r, 0.5)
+    return fma(r * r, p, r)
 
 
 @numba.njit(**_INLINE)
 def expm1_64(x):
-    k = (x * LOG2E + _ROUND) - _ROUND
+    k = (x * LOG2E + ROUND) - ROUND
     k = min(max(k, -60.0), 1025.0)
     r = (x - k * LN2_HI) - k * LN2_LO
     e = _expm1_reduced(r)
     # 2**k * (e + 1) - 1 = 2**k * e + (2**k - 1); both terms are exact or rounded once.
     two_k = _scale(1.0, k)
     y = two_k * e + (two_k - 1.0)
-    # Near overflow 2**k itself overflows; there expm1(x) and exp(x) round alike.
-    y = exp64(x) if x > 700.0 else y
+    # Near overflow 2**k itself overflows; there expm1(x) and exp(x) round alike, and
+    # (1 + e) * 2**k is scaled in two halves.
+    y = _scale(1.0 + e, k) if k > 1000.0 else y
     y = -1.0 if x < -40.0 else y
     y = x if abs(x) < 1e-300 else y  # keeps -0.0 and denormals exact
     return x if x != x else y
@@ -131,7 +156,7 @@ _LG = (6.666666666666735130e-01, 3.999999999940941908e-01, 2.857142874366239149e
        2.222219843214978396e-01, 1.818357216161805012e-01, 1.531383769920937332e-01,
        1.479819860511658591e-01)
 _TWO54 = 18014398509481984.0
-_SQRT2 = 1.4142135623730951
+SQRT2 = 1.4142135623730951
 
 
 @numba.njit(**_JIT)
@@ -139,10 +164,10 @@ def _log_reduce(x):
     """(k, m) with x = 2**k * m, m in [sqrt(2)/2, sqrt(2)), for finite x > 0."""
     tiny = x < 2.2250738585072014e-308
     xs = x * _TWO54 if tiny else x
-    bits = _f64_to_bits(xs)
+    bits = f64_to_bits(xs)
     e = ((bits >> 52) & 0x7FF) - 1023 - (54 if tiny else 0)
-    m = _bits_to_f64((bits & 0x000FFFFFFFFFFFFF) | 0x3FF0000000000000)
-    big = m > _SQRT2
+    m = bits_to_f64((bits & 0x000FFFFFFFFFFFFF) | 0x3FF0000000000000)
+    big = m > SQRT2
     m = m * 0.5 if big else m
     return np.float64(e + (1 if big else 0)), m
 
@@ -153,8 +178,8 @@ def _log1p_tail(f):
     s = f / (2.0 + f)
     z = s * s
     w = z * z
-    t1 = w * (_LG[1] + w * (_LG[3] + w * _LG[5]))
-    t2 = z * (_LG[0] + w * (_LG[2] + w * (_LG[4] + w * _LG[6])))
+    t1 = w * fma(fma(w, _LG[5], _LG[3]), w, _LG[1])
+    t2 = z * fma(fma(fma(w, _LG[6], _LG[4]), w, _LG[2]), w, _LG[0])
     r = t2 + t1
     hfsq = 0.5 * f * f
     return hfsq, s * (hfsq + r)
@@ -164,7 +189,7 @@ def _log1p_tail(f):
 def _log_specials(x, y):
     """y where x is finite and positive; NumPy's log results elsewhere."""
     y = -np.inf if x == 0.0 else y
-    y = _INVALID if x < 0.0 else y
+    y = INVALID if x < 0.0 else y
     y = x if x == np.inf else y
     return x if x != x else y
 
@@ -223,7 +248,7 @@ _PIO2_3, _PIO2_3T = 2.02226624871116645580e-21, 8.47842766036889956997e-32
 @numba.njit(**_JIT)
 def _rem_pio2(x):
     """(n, hi, lo) with x = n * pi/2 + hi + lo and |hi| <= pi/4 (for |x| <= TRIG_LIMIT)."""
-    fn = (x * _INVPIO2 + _ROUND) - _ROUND
+    fn = (x * _INVPIO2 + ROUND) - ROUND
     r = x - fn * _PIO2_1
     t = r
     w = fn * _PIO2_2
@@ -243,18 +268,21 @@ def _rem_pio2(x):
 def _sin_kernel(x, y):
     z = x * x
     v = z * x
-    r = 8.33333333332248946124e-03 + z * (-1.98412698298579493134e-04 + z * (
-        2.75573137070700676789e-06 + z * (-2.50507602534068634195e-08
-                                          + z * 1.58969099521155010221e-10)))
+    r = fma(z, 1.58969099521155010221e-10, -2.50507602534068634195e-08)
+    r = fma(r, z, 2.75573137070700676789e-06)
+    r = fma(r, z, -1.98412698298579493134e-04)
+    r = fma(r, z, 8.33333333332248946124e-03)
     return x - ((z * (0.5 * y - v * r) - y) - v * -1.66666666666666324348e-01)
 
 
 @numba.njit(**_JIT)
 def _cos_kernel(x, y):
     z = x * x
-    r = z * (4.16666666666666019037e-02 + z * (-1.38888888888741095749e-03 + z * (
-        2.48015872894767294178e-05 + z * (-2.75573143513906633035e-07 + z * (
-            2.08757232129817482790e-09 + z * -1.13596475577881948265e-11)))))
+    r = fma(z, -1.13596475577881948265e-11, 2.08757232129817482790e-09)
+    r = fma(r, z, -2.75573143513906633035e-07)
+    r = fma(r, z, 2.48015872894767294178e-05)
+    r = fma(r, z, -1.38888888888741095749e-03)
+    r = z * fma(r, z, 4.16666666666666019037e-02)
     hz = 0.5 * z
     w = 1.0 - hz
     return w + (((1.0 - w) - hz) + (z * r - x * y))
@@ -301,7 +329,7 @@ _HI21 = np.int64(-4294967296)  # clears the low 32 bits of a float64
 @numba.njit(**_JIT)
 def _hi21(x):
     """x truncated to its 21 leading significant bits."""
-    return _bits_to_f64(_f64_to_bits(x) & _HI21)
+    return bits_to_f64(f64_to_bits(x) & _HI21)
 
 
 _DEC = Context(prec=50)  # (not the process's decimal context)
@@ -321,7 +349,7 @@ _INVLN2_HI, _INVLN2_LO = _split(_DEC.divide(1, _LN2_D))
 _INVLN10_HI, _INVLN10_LO = _split(_DEC.divide(1, _LN10_D))
 _LOG10_2_HI, _LOG10_2_LO = _split(_DEC.divide(_LN2_D, _LN10_D))
 _TWO_THIRDS_HI, _TWO_THIRDS_LO = _split(_DEC.divide(2, 3))
-_PIO2_HI, _PIO2_LO = 1.57079632679489655800e+00, 6.12323399573676603587e-17
+PIO2_HI, _PIO2_LO = 1.57079632679489655800e+00, 6.12323399573676603587e-17
 _PIO4_HI = 7.85398163397448278999e-01
 _PI_HI, _PI_LO = 3.14159265358979311600e+00, 1.22464679914735320717e-16
 
@@ -329,11 +357,11 @@ _PI_HI, _PI_LO = 3.14159265358979311600e+00, 1.22464679914735320717e-16
 @numba.njit(**_JIT)
 def _negative(x):
     """The sign bit of x: true for -0.0 too."""
-    return _f64_to_bits(x) < 0
+    return f64_to_bits(x) < 0
 
 
 @numba.njit(**_JIT)
-def _signed(y, x):
+def signed(y, x):
     """|y| with x's sign bit (y >= 0)."""
     return -y if _negative(x) else y
 
@@ -367,7 +395,7 @@ def _atan_positive(a):
     c = a >= 2.4375
     num = -1.0 if c else num
     den = a if c else den
-    hi = _PIO2_HI if c else hi
+    hi = PIO2_HI if c else hi
     lo = _PIO2_LO if c else lo
     z = num / den
     z2 = z * z
@@ -379,7 +407,7 @@ def _atan_positive(a):
 
 @numba.njit(**_JIT)
 def atan64(x):
-    y = _signed(_atan_positive(abs(x)), x)
+    y = signed(_atan_positive(abs(x)), x)
     return x if (abs(x) < 1e-300) | (x != x) else y
 
 
@@ -391,16 +419,16 @@ def atan2_64(y, x):
     t = _atan_positive(min(ax, ay) / max(ax, ay))
     t = 0.0 if ay == 0.0 else t  # 0/0: the octant rules give +-0 or +-pi
     t = _PIO4_HI if (ax == np.inf) & (ay == np.inf) else t
-    t = _PIO2_HI - (t - _PIO2_LO) if swap else t
+    t = PIO2_HI - (t - _PIO2_LO) if swap else t
     t = _PI_HI - (t - _PI_LO) if _negative(x) else t
-    t = _signed(t, y)
+    t = signed(t, y)
     return x + y if (x != x) | (y != y) else t
 
 
 # asin and acos (fdlibm): a rational approximation R(z) of (asin(sqrt(z)) - sqrt(z)) / z^1.5
 # on z <= 1/4, and for |x| > 1/2 the identity asin(x) = pi/2 - 2 asin(sqrt((1 - x) / 2)).
 @numba.njit(**_JIT)
-def _asin_rational(z):
+def asin_rational(z):
     p = z * (1.66666666666666657415e-01 + z * (-3.25565818622400915405e-01 + z * (
         2.01212532134862925881e-01 + z * (-4.00555345006794114027e-02 + z * (
             7.91534994289814532176e-04 + z * 3.47933107596021167570e-05)))))
@@ -412,37 +440,37 @@ def _asin_rational(z):
 @numba.njit(**_JIT)
 def asin64(x):
     a = abs(x)
-    small = x + x * _asin_rational(x * x)
+    small = x + x * asin_rational(x * x)
     t = (1.0 - a) * 0.5
-    r = _asin_rational(t)
+    r = asin_rational(t)
     s = np.sqrt(t)
-    near_one = _PIO2_HI - (2.0 * (s + s * r) - _PIO2_LO)
+    near_one = PIO2_HI - (2.0 * (s + s * r) - _PIO2_LO)
     # Below 0.975, sqrt's head and a correction c keep the subtraction from pi/4 exact.
     w = _hi21(s)
     c = (t - w * w) / (s + w)
     middle = _PIO4_HI - ((2.0 * s * r - (_PIO2_LO - 2.0 * c)) - (_PIO4_HI - 2.0 * w))
     y = near_one if a >= 0.975 else middle
-    y = _signed(y, x)
+    y = signed(y, x)
     y = small if a < 0.5 else y
-    y = _INVALID if a > 1.0 else y
+    y = INVALID if a > 1.0 else y
     return x if (abs(x) < 1e-300) | (x != x) else y
 
 
 @numba.njit(**_INLINE)
 def acos64(x):
-    small = _PIO2_HI - (x - (_PIO2_LO - x * _asin_rational(x * x)))
+    small = PIO2_HI - (x - (_PIO2_LO - x * asin_rational(x * x)))
     zn = (1.0 + x) * 0.5  # x < -1/2: pi - 2 asin(sqrt((1 + x) / 2))
     sn = np.sqrt(zn)
-    negative = _PI_HI - 2.0 * (sn + (_asin_rational(zn) * sn - _PIO2_LO))
+    negative = _PI_HI - 2.0 * (sn + (asin_rational(zn) * sn - _PIO2_LO))
     zp = (1.0 - x) * 0.5  # x > 1/2: 2 asin(sqrt((1 - x) / 2)), sqrt split in head and tail
     sp = np.sqrt(zp)
     df = _hi21(sp)
     c = (zp - df * df) / (sp + df)
-    positive = 2.0 * (df + (_asin_rational(zp) * sp + c))
+    positive = 2.0 * (df + (asin_rational(zp) * sp + c))
     y = negative if x < 0.0 else positive
     y = small if abs(x) < 0.5 else y
     y = 0.0 if x == 1.0 else y
-    y = _INVALID if abs(x) > 1.0 else y
+    y = INVALID if abs(x) > 1.0 else y
     return x if x != x else y
 
 
@@ -457,27 +485,41 @@ def _half_exp(a):
     return _scale(y, k - 1.0)
 
 
+def _inverse_factorials(first: int, last: int) -> tuple[float, ...]:
+    """1/first!, 1/(first-2)!, ... down to 1/last! (first - last even)."""
+    return tuple(1.0 / math.factorial(n) for n in range(first, last - 1, -2))
+
+
+# sinh(a) = a + a z (1/3! + z (1/5! + ...)) and cosh(a) = 1 + z (1/2! + z (1/4! + ...)) with
+# z = a*a: to a**25 below 2 (the next term is below 1e-18 of sinh there) and to a**14 below
+# ln2 / 2. Beyond, both are e**a / 2 -+ e**-a / 2, whose cancellation is then at most 4%.
+_SINH_SERIES = _inverse_factorials(23, 3)
+_COSH_SERIES = _inverse_factorials(12, 2)
+
+
 @numba.njit(**_INLINE)
 def sinh64(x):
     a = abs(x)
-    t = expm1_64(min(a, 22.0))
-    y = 0.5 * (2.0 * t - t * t / (t + 1.0)) if a < 1.0 else 0.5 * (t + t / (t + 1.0))
-    y = _half_exp(min(a, _SINH_MAX)) if a >= 22.0 else y
+    z = a * a
+    p = fma(z, 1.0 / 15511210043330985984000000.0, _SINH_SERIES[0])
+    for c in _SINH_SERIES[1:]:
+        p = fma(p, z, c)
+    half = _half_exp(min(a, _SINH_MAX))
+    y = fma(a * z, p, a) if a < 2.0 else half - 0.25 / half
     y = np.inf if a > _SINH_MAX else y
-    y = _signed(y, x)
+    y = signed(y, x)
     return x if (a < 3.7e-9) | (x != x) else y
 
 
 @numba.njit(**_INLINE)
 def cosh64(x):
     a = abs(x)
-    t = expm1_64(min(a, 0.5))
-    w = 1.0 + t
-    small = 1.0 + (t * t) / (w + w)
-    e = exp64(min(a, 22.0))
-    y = 0.5 * e + 0.5 / e
-    y = small if a < 0.5 * LN2 else y
-    y = _half_exp(min(a, _SINH_MAX)) if a >= 22.0 else y
+    z = a * a
+    p = fma(z, 1.0 / 87178291200.0, _COSH_SERIES[0])
+    for c in _COSH_SERIES[1:]:
+        p = fma(p, z, c)
+    half = _half_exp(min(a, _SINH_MAX))
+    y = fma(z, p, 1.0) if a < 0.5 * LN2 else half + 0.25 / half
     y = np.inf if a > _SINH_MAX else y
     return x * x if x != x else y
 
@@ -485,26 +527,36 @@ def cosh64(x):
 _TWO28 = 268435456.0
 
 
+@numba.njit(**_JIT)
+def _log_of_choice(use1p, u, big, v):
+    """log1p(u) if use1p, else log(v) (+ ln2 if big): one log64 for the forms below."""
+    w = 1.0 + u if use1p else v
+    y = log64(w)
+    # log(1 + u) misses the rounding of 1 + u; the first-order correction puts it back
+    y = y - ((w - 1.0) - u) / w if use1p else y
+    return y + LN2 if big else y
+
+
+# asinh and acosh: log1p of the textbook forms up to 2, log of them beyond, and log(x) + ln2
+# beyond 2**28 (where x*x may overflow and sqrt(x*x + 1) = x), with a single log.
 @numba.njit(**_INLINE)
 def asinh64(x):
     a = abs(x)
     t = a * a
-    small = log1p64(a + t / (1.0 + np.sqrt(1.0 + t)))
-    middle = log64(2.0 * a + 1.0 / (np.sqrt(t + 1.0) + a))
-    y = small if a <= 2.0 else middle
-    y = log64(a) + LN2 if a > _TWO28 else y  # x*x would overflow; sqrt(x*x + 1) = x
-    y = _signed(y, x)
+    sq = np.sqrt(1.0 + t)
+    big = a > _TWO28
+    v = a if big else 2.0 * a + 1.0 / (sq + a)
+    y = signed(_log_of_choice(a <= 2.0, a + t / (1.0 + sq), big, v), x)
     return x if (a < 3.7e-9) | (x != x) else y
 
 
 @numba.njit(**_INLINE)
 def acosh64(x):
     t = x - 1.0
-    small = log1p64(t + np.sqrt(2.0 * t + t * t))
-    middle = log64(2.0 * x - 1.0 / (x + np.sqrt(x * x - 1.0)))
-    y = small if x <= 2.0 else middle
-    y = log64(x) + LN2 if x > _TWO28 else y
-    y = _INVALID if x < 1.0 else y
+    big = x > _TWO28
+    v = x if big else 2.0 * x - 1.0 / (x + np.sqrt(x * x - 1.0))
+    y = _log_of_choice(x <= 2.0, t + np.sqrt(2.0 * t + t * t), big, v)
+    y = INVALID if x < 1.0 else y
     return x if x != x else y
 
 
@@ -512,10 +564,10 @@ def acosh64(x):
 def atanh64(x):
     a = abs(x)
     t = a + a
-    small = 0.5 * log1p64(t + t * a / (1.0 - a))
-    y = small if a < 0.5 else 0.5 * log1p64(t / (1.0 - a))
-    y = _signed(y, x)
-    y = _INVALID if a > 1.0 else y
+    d = 1.0 - a
+    y = 0.5 * log1p64(t + t * a / d if a < 0.5 else t / d)
+    y = signed(y, x)
+    y = INVALID if a > 1.0 else y
     return x if (a < 3.7e-9) | (x != x) else y
 
 
@@ -553,7 +605,7 @@ def log10_64(x):
 
 @numba.njit(**_JIT)
 def exp2_64(x):
-    k = (x + _ROUND) - _ROUND
+    k = (x + ROUND) - ROUND
     k = min(max(k, -1076.0), 1025.0)
     r = x - k  # exact, |r| <= 1/2
     # r * ln2 as head + tail: exp's kernel needs its argument to ~2**-60
@@ -577,19 +629,19 @@ _CBRT_B2 = np.int64((1023 - 1023 / 3 - 54 / 3 - 0.03306235651) * 2 ** 20)
 def cbrt64(x):
     a = abs(x)
     tiny = a < 2.2250738585072014e-308
-    high = _f64_to_bits(a * _TWO54 if tiny else a) >> 32
+    high = f64_to_bits(a * _TWO54 if tiny else a) >> 32
     # high // 3 by a float product: the 0.5 keeps exact thirds from truncating downwards
     third = np.int64(np.int32((np.float64(high) + 0.5) * (1.0 / 3.0)))
-    t = _bits_to_f64((third + (_CBRT_B2 if tiny else _CBRT_B1)) << 32)
+    t = bits_to_f64((third + (_CBRT_B2 if tiny else _CBRT_B1)) << 32)
     r = (t * t) * (t / a)
     t = t * ((1.87595182427177009643 + r * (-1.88497979543377169875 + r * 1.621429720105354466140))
              + ((r * r) * r) * (-0.758397934778766047437 + r * 0.145996192886612446982))
     # round away from zero to 23 bits, so that t * t below is exact
-    t = _bits_to_f64((_f64_to_bits(t) + np.int64(0x80000000)) & np.int64(-1073741824))
+    t = bits_to_f64((f64_to_bits(t) + np.int64(0x80000000)) & np.int64(-1073741824))
     s = t * t
     r = a / s
     r = (r - t) / ((t + t) + r)
-    y = _signed(t + t * r, x)
+    y = signed(t + t * r, x)
     return x if (a == 0.0) | (a == np.inf) | (x != x) else y
 
 
@@ -608,13 +660,15 @@ def _log_head_tail(a):
     d = m + 1.0
     d_hi = _hi21(d)
     d_lo = m - (d_hi - 1.0)
-    s = f / d
+    inv_d = 1.0 / d  # one division: s_lo below absorbs the rounding of s's head
+    s = f * inv_d
     s_hi = _hi21(s)
-    s_lo = ((f - s_hi * d_hi) - s_hi * d_lo) / d
+    s_lo = ((f - s_hi * d_hi) - s_hi * d_lo) * inv_d
     z = s * s
     c = _POW_SERIES
-    p = c[0] + z * (c[1] + z * (c[2] + z * (c[3] + z * (c[4] + z * (c[5] + z * (c[6] + z * (
-        c[7] + z * (c[8] + z * (c[9] + z * c[10])))))))))
+    p = fma(z, c[10], c[9])
+    for i in range(8, -1, -1):
+        p = fma(p, z, c[i])
     r = (z * z) * p + s_lo * (s_hi + s)
     s2 = s_hi * s_hi
     t_hi = _hi21(3.0 + s2 + r)
@@ -653,16 +707,22 @@ def pow64(x, y):
     z_hi = y_hi * t1
     z_lo = (y - y_hi) * t1 + y * t2
     z = z_hi + z_lo
-    k = (z * LOG2E + _ROUND) - _ROUND
+    k = (z * LOG2E + ROUND) - ROUND
     k = min(max(k, -1076.0), 1025.0)
     r = _scale(_exp_kernel(z_hi - k * LN2_HI, k * LN2_LO - z_lo), k)
     r = np.inf if z > 709.782712893384 else r
     r = 0.0 if z < -745.1332191019412 else r
-    # C99's (and NumPy's) special cases
+    return pow_specials(x, y, r)
+
+
+@numba.njit(**_JIT)
+def pow_specials(x, y, r):
+    """r (|x| ** y for finite x != 0) with C99's (and NumPy's) special cases and signs."""
+    ax = abs(x)
     integral, odd = _integer_kind(y)
     r = (np.inf if (y > 0.0) == (ax == np.inf) else 0.0) if (ax == 0.0) | (ax == np.inf) else r
     r = -r if _negative(x) & odd else r
-    r = _INVALID if (x < 0.0) & (ax != np.inf) & (not integral) else r
+    r = INVALID if (x < 0.0) & (ax != np.inf) & (not integral) else r
     r = (np.inf if (ax > 1.0) == (y > 0.0) else 0.0) if abs(y) == np.inf else r
     r = 1.0 if (abs(y) == np.inf) & (ax == 1.0) else r
     r = x + y if (x != x) | (y != y) else r
@@ -683,13 +743,23 @@ def _f32_binary(fn64):
     return fn32
 
 
-expm1_32, log1p32, tan32 = _f32(expm1_64), _f32(log1p64), _f32(tan64)
 # Through the float64 kernels (each within an ulp or so), rounded once: within 1 ulp.
-atan32, asin32, acos32 = _f32(atan64), _f32(asin64), _f32(acos64)
-sinh32, cosh32 = _f32(sinh64), _f32(cosh64)
-asinh32, acosh32, atanh32 = _f32(asinh64), _f32(acosh64), _f32(atanh64)
-log2_32, log10_32, exp2_32, cbrt32 = _f32(log2_64), _f32(log10_64), _f32(exp2_64), _f32(cbrt64)
-atan2_32, pow32 = _f32_binary(atan2_64), _f32_binary(pow64)
+atan32, cbrt32 = _f32(atan64), _f32(cbrt64)
+atan2_32 = _f32_binary(atan2_64)
+from .vecmath32 import (  # noqa: E402,F401  (float32 through short float64 kernels)
+    acos32,
+    acosh32,
+    asin32,
+    asinh32,
+    atanh32,
+    cosh32,
+    exp2_32,
+    expm1_32,
+    log2_32,
+    log10_32,
+    pow32,
+    sinh32,
+)
 
 # ---------------------------------------------------------------------------------------------
 # Native float32 variants (eight lanes per AVX2 vector instead of four): the same methods with
@@ -708,21 +778,32 @@ def _scale32(y, k):
 
 
 @numba.njit(**_JIT)
+def _exp32_reduced(x, k):
+    """e**(x - k ln2) for integral k nearest to x / ln2 (Cephes' polynomial)."""
+    r = (x - k * _F(0.693359375)) - k * _F(-2.12194440e-4)
+    p = fma(_F(1.9875691500e-4), r, _F(1.3981999507e-3))
+    p = fma(p, r, _F(8.3334519073e-3))
+    p = fma(p, r, _F(4.1665795894e-2))
+    p = fma(p, r, _F(1.6666665459e-1))
+    p = fma(p, r, _F(5.0000001201e-1))
+    return fma(p * r, r, r) + _F(1.0)
+
+
+@numba.njit(**_JIT)
 def exp32(x):
     k = (x * _F(1.44269504) + _F(12582912.0)) - _F(12582912.0)
     k = min(max(k, _F(-151.0)), _F(129.0))
-    r = (x - k * _F(0.693359375)) - k * _F(-2.12194440e-4)
-    p = _F(1.9875691500e-4)
-    p = p * r + _F(1.3981999507e-3)
-    p = p * r + _F(8.3334519073e-3)
-    p = p * r + _F(4.1665795894e-2)
-    p = p * r + _F(1.6666665459e-1)
-    p = p * r + _F(5.0000001201e-1)
-    y = (p * r) * r + r + _F(1.0)
-    y = _scale32(y, k)
+    y = _scale32(_exp32_reduced(x, k), k)
     y = _F(np.inf) if x > _F(88.72283) else y
     y = _F(0.0) if x < _F(-103.97208) else y
     return x if x != x else y
+
+
+@numba.njit(**_JIT)
+def _exp32_moderate(x):
+    """exp32 for 0 <= x <= 88: no clamping, special values or denormal results."""
+    k = (x * _F(1.44269504) + _F(12582912.0)) - _F(12582912.0)
+    return _exp32_reduced(x, k) * _bits_to_f32(np.int32(np.int32(k) + np.int32(127)) << np.int32(23))
 
 
 @numba.njit(**_JIT)
@@ -735,10 +816,12 @@ def logistic32(x):
 def tanh32(x):
     a = abs(x)
     z = x * x
-    small = ((((_F(-5.70498872745e-3) * z + _F(2.06390887954e-2)) * z
-               - _F(5.37397155531e-2)) * z + _F(1.33314422036e-1)) * z
-             - _F(3.33332819422e-1)) * z * x + x
-    large = _F(1.0) - _F(2.0) / (exp32(_F(2.0) * min(a, _F(10.0))) + _F(1.0))
+    p = fma(_F(-5.70498872745e-3), z, _F(2.06390887954e-2))
+    p = fma(p, z, _F(-5.37397155531e-2))
+    p = fma(p, z, _F(1.33314422036e-1))
+    p = fma(p, z, _F(-3.33332819422e-1))
+    small = fma(p * z, x, x)
+    large = _F(1.0) - _F(2.0) / (_exp32_moderate(_F(2.0) * min(a, _F(10.0))) + _F(1.0))
     large = -large if x < _F(0.0) else large
     y = small if a < _F(0.625) else large
     y = x if z == _F(0.0) else y  # +-0 and the tiniest inputs, whose square underflows
@@ -750,23 +833,36 @@ def log32(x):
     tiny = x < _F(1.17549435e-38)
     xs = x * _F(16777216.0) if tiny else x
     bits = _f32_to_bits(xs)
-    e = ((bits >> np.int32(23)) & np.int32(0xFF)) - np.int32(127) - (
-        np.int32(24) if tiny else np.int32(0))
-    m = _bits_to_f32((bits & np.int32(0x007FFFFF)) | np.int32(0x3F800000))
+    # Numba widens int32 arithmetic to int64; the casts keep it (and the conversion to float)
+    # on 16 lanes.
+    e = np.int32(np.int32(bits >> np.int32(23)) & np.int32(0xFF))
+    m = _bits_to_f32(np.int32(np.int32(bits & np.int32(0x007FFFFF)) | np.int32(0x3F800000)))
     big = m > _F(1.41421356)
     m = m * _F(0.5) if big else m
-    k = _F(e + (np.int32(1) if big else np.int32(0)))
+    k = _F(e) - (_F(151.0) if tiny else _F(127.0)) + (_F(1.0) if big else _F(0.0))
     f = m - _F(1.0)
     z = f * f
-    y = ((((((((_F(7.0376836292e-2) * f - _F(1.1514610310e-1)) * f + _F(1.1676998740e-1)) * f
-              - _F(1.2420140846e-1)) * f + _F(1.4249322787e-1)) * f - _F(1.6668057665e-1)) * f
-           + _F(2.0000714765e-1)) * f - _F(2.4999993993e-1)) * f + _F(3.3333331174e-1)) * f * z
+    y = fma(_F(7.0376836292e-2), f, _F(-1.1514610310e-1))
+    for c in (_F(1.1676998740e-1), _F(-1.2420140846e-1), _F(1.4249322787e-1),
+              _F(-1.6668057665e-1), _F(2.0000714765e-1), _F(-2.4999993993e-1),
+              _F(3.3333331174e-1)):
+        y = fma(y, f, c)
+    y = y * f * z
     y = y + k * _F(-2.12194440e-4) - _F(0.5) * z
     y = f + y + k * _F(0.693359375)
     y = _F(-np.inf) if x == _F(0.0) else y
-    y = _F(_INVALID) if x < _F(0.0) else y
+    y = _F(INVALID) if x < _F(0.0) else y
     y = x if x == _F(np.inf) else y
     return x if x != x else y
+
+
+@numba.njit(**_JIT)
+def log1p32(x):
+    u = _F(1.0) + x
+    # log(u) misses the rounding of 1 + x; the first-order correction puts it back (as log1p64)
+    y = log32(u) - ((u - _F(1.0)) - x) / u
+    y = x if (u == _F(1.0)) | (x == _F(np.inf)) else y
+    return _F(-np.inf) if x == _F(-1.0) else y
 
 
 TRIG_LIMIT32 = 8192.0
@@ -777,15 +873,16 @@ def _sincos32(x):
     """(sin, cos) of x by Cody-Waite reduction by pi/4 (exact for |x| <= TRIG_LIMIT32)."""
     a = abs(x)
     j = np.int32(a * _F(1.27323954))
-    j = j + (j & np.int32(1))
+    j = np.int32(j + np.int32(j & np.int32(1)))
     y = _F(j)
     r = ((a - y * _F(0.78515625)) - y * _F(2.4187564849853515625e-4)) - y * _F(
         3.77489497744594108e-8)
     z = r * r
-    s = ((_F(-1.9515295891e-4) * z + _F(8.3321608736e-3)) * z - _F(1.6666654611e-1)) * z * r + r
-    c = ((_F(2.443315711809948e-5) * z - _F(1.388731625493765e-3)) * z
-         + _F(4.166664568298827e-2)) * z * z - _F(0.5) * z + _F(1.0)
-    q = (j >> np.int32(1)) & np.int32(3)
+    s = fma(fma(fma(_F(-1.9515295891e-4), z, _F(8.3321608736e-3)), z, _F(-1.6666654611e-1))
+            * z, r, r)
+    c = fma(fma(fma(_F(2.443315711809948e-5), z, _F(-1.388731625493765e-3)), z,
+                _F(4.166664568298827e-2)) * z, z, fma(_F(-0.5), z, _F(1.0)))
+    q = np.int32(np.int32(j >> np.int32(1)) & np.int32(3))
     swap = (q & np.int32(1)) == np.int32(1)
     sin_a = c if swap else s
     cos_a = s if swap else c
@@ -803,6 +900,13 @@ def sin32(x):
 @numba.njit(**_JIT)
 def cos32(x):
     return _sincos32(x)[1]
+
+
+@numba.njit(**_JIT)
+def tan32(x):
+    s, c = _sincos32(x)
+    y = s / c  # both within an ulp, and relative to their size: within 3 ulp
+    return x if abs(x) < _F(1e-30) else y
 
 
 @numba.njit(**_JIT)
@@ -841,7 +945,7 @@ BINARY = frozenset({"atan2", "pow"})
 # Functions accurate only for |x| <= the limit of their float32 / float64 variant: kernels
 # check their arguments.
 LIMITED = {"sin": (TRIG_LIMIT32, TRIG_LIMIT), "cos": (TRIG_LIMIT32, TRIG_LIMIT),
-           "tan": (TRIG_LIMIT, TRIG_LIMIT)}
+           "tan": (TRIG_LIMIT32, TRIG_LIMIT)}
 
 # Special functions: the vectorisable erf, erfc, lgamma and digamma (special_vecmath.py), and
 # `vm.special`, the scalar functions the special-function primitives' kernels call.
