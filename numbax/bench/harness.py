@@ -32,6 +32,20 @@ def _timer_loops(fn: Callable[[], Any]) -> tuple[int, float]:
     return loops, one
 
 
+WARM_CALLS, WARM_S = 20, 0.25
+
+
+def _warm(fn: Callable[[], Any]) -> None:
+    """Steady state before sampling: up to WARM_CALLS calls or WARM_S seconds. numbax times a
+    large group's first calls serial and split to decide whether splitting pays (see
+    backends/numba/parallel.SplitTrial); every method gets the same warm-up."""
+    start = time.perf_counter()
+    for _ in range(WARM_CALLS):
+        fn()
+        if time.perf_counter() - start > WARM_S:
+            return
+
+
 def _sample(fn: Callable[[], Any], loops: int) -> float:
     t0 = time.perf_counter()
     for _ in range(loops):
@@ -125,6 +139,7 @@ def run_block(builders: dict[str, Callable[[], Callable[[], Any]]], repeats: int
             tm.first_call_s = time.perf_counter() - t0
             if dtype is not None:
                 tm.check = _check(result if post is None else post(result), ref, dtype, rtol)
+            _warm(fn)
             tm.loops, one = _timer_loops(fn)
             if tm.loops == 1:  # a call of >= MIN_SAMPLE_S: the calibration call is a sample
                 tm.samples.append(one)
