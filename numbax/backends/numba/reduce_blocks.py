@@ -9,11 +9,10 @@ and eight accumulator chains optimised again per kernel). Here they are Numba fu
 kernels call, typed per accumulator dtype once and then loaded from Numba's cache, like
 vecmath's functions.
 
-The loops are the ones the kernels had inline: element j of a block goes to accumulator
-j % ACCUMULATORS (the tail of a block to the first), and the total pairs the accumulators as
-a balanced tree. As inline, a helper first compiled inside a kernel's forced-width
-compilation (kernels.WideOnFirstCall) gets its accumulator loop vectorised, which LLVM takes
-as leave to split each accumulator into vector lanes: the order of the additions then differs,
+Maximum and minimum fold element j of a block into accumulator j % ACCUMULATORS (the tail
+of a block into the first), and the total pairs the accumulators as a balanced tree. A sum
+is folded into the first accumulator by a loop that LLVM may reassociate, so it splits the
+sum into vector lanes: the order of the additions depends on the machine's vector width,
 with the same error bound as any blocked sum (sums are checked to NumPy's tolerance, not to
 the bit).
 
@@ -48,21 +47,20 @@ def fill(acc, init):
         acc[k] = init
 
 
-# The accumulators live in locals while a block is folded, so LLVM keeps them in registers.
-@numba.njit(**_JIT)
+# A sum is folded with LLVM allowed to reassociate it, which it vectorises into one partial
+# sum per vector lane (3x faster than eight scalar chains, measured on a 1e6-element float32
+# sum(x*y)): the order of additions then follows the machine's vector width, as NumPy's SIMD
+# sums do. Only this fold carries the flag; the program's own arithmetic keeps IEEE order.
+@numba.njit(fastmath={"reassoc"}, **_JIT)
 def sum_block(acc, buf, m):
-    """Add buf[:m] into the accumulators."""
-    a0, a1, a2, a3, a4, a5, a6, a7 = acc[0], acc[1], acc[2], acc[3], acc[4], acc[5], acc[6], acc[7]
-    for j in range(0, m - 7, 8):
-        a0, a1 = a0 + buf[j], a1 + buf[j + 1]
-        a2, a3 = a2 + buf[j + 2], a3 + buf[j + 3]
-        a4, a5 = a4 + buf[j + 4], a5 + buf[j + 5]
-        a6, a7 = a6 + buf[j + 6], a7 + buf[j + 7]
-    for j in range(m - m % 8, m):
-        a0 = a0 + buf[j]
-    acc[0], acc[1], acc[2], acc[3], acc[4], acc[5], acc[6], acc[7] = a0, a1, a2, a3, a4, a5, a6, a7
+    """Add buf[:m] into the first accumulator."""
+    s = acc[0]
+    for j in range(m):
+        s += buf[j]
+    acc[0] = s
 
 
+# The accumulators live in locals while a block is folded, so LLVM keeps them in registers.
 @numba.njit(**_JIT)
 def max_block(acc, buf, m):
     """Fold buf[:m] into the accumulators with np.maximum (NaN propagates)."""
