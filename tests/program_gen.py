@@ -405,6 +405,9 @@ OPS: dict[str, Op] = {
     "cosine_integral": Op("m.sici({0})[1]", guards=_POS),
     "fresnel_s": Op("m.fresnel({0})[0]", guards=_BND),
     "fresnel_c": Op("m.fresnel({0})[1]", guards=_BND),
+    "expn": Op("m.expn(2, {0})", guards=_POS),
+    "hyp1f1": Op("m.hyp1f1(0.5, 1.5, {0})", guards=_BND),
+    "hyp2f1": Op("m.hyp2f1(0.5, 1.0, 1.5, m.tanh({0}) * 0.5)"),
     "fabs": Op("m.fabs({0})", diff="kink"),
     "signbit": Op("m.signbit({0})", diff="kink"),
     "isinf": Op("m.isinf({0})", diff="kink"),
@@ -1439,9 +1442,13 @@ for _ns, _m in ((XNP, xnp), (NP, np)):
 
 SPECIAL = ("erf", "erfc", "erfinv", "gammaln", "digamma", "i0e", "i1e", "ndtr", "log_ndtr",
            "gammainc", "erfcx", "dawsn", "spence", "exp1", "expi", "polygamma", "sici",
-           "fresnel")
+           "fresnel", "expn", "hyp1f1", "hyp2f1")
 for _name in SPECIAL:
     setattr(XNP, _name, getattr(nsp, _name))
     setattr(NP, _name, getattr(ssp, _name))
-# SciPy promotes polygamma's integer order with a float32 x to float64; JAX keeps x's dtype.
+# SciPy promotes these integer orders and Python-float parameters with a float32 x to
+# float64; JAX keeps x's dtype.
 NP.polygamma = lambda n, x: ssp.polygamma(n, x).astype(np.result_type(x))
+NP.expn = lambda n, x: ssp.expn(n, x).astype(np.result_type(x))
+NP.hyp1f1 = lambda a, b, x: ssp.hyp1f1(a, b, x).astype(np.result_type(x))
+NP.hyp2f1 = lambda a, b, c, x: ssp.hyp2f1(a, b, c, x).astype(np.result_type(x))

@@ -161,8 +161,9 @@ def _blocked_reduction(inputs, body, stores, value: str, op, init: str, acc_dtyp
     A single running accumulator is a chain of dependent floating-point operations that LLVM
     may not reorder, so it would keep the whole loop, vecmath included, scalar. Instead each
     block of REDUCE_BLOCK elements is computed by a plain (vectorised) loop into a buffer,
-    which independent accumulators then reduce (enough chains to hide the add latency). The
-    summation order changes as with NumPy's pairwise sum. The buffer, the accumulators and
+    which reduce_blocks then folds: a sum in vector lanes, a maximum or minimum in independent
+    accumulators (enough chains to hide the latency). The summation order changes as with
+    NumPy's SIMD sums. The buffer, the accumulators and
     their loop are reduce_blocks' precompiled functions (`rb.`): inline, they took half of the
     kernel's compile time.
     """

@@ -28,15 +28,13 @@ from . import vecmath
 
 
 def _header() -> str:
-    # The vecmath source hash makes kernels that inline an older vecmath miss the cache.
-    source = Path(vecmath.__file__).read_bytes()
-    # ... and the special functions' code, which kernels inline through vecmath.
-    source += Path(vecmath.special.__file__).read_bytes()
-    source += Path(vecmath.special.integrals.__file__).read_bytes()
-    source += Path(vecmath.__file__).with_name("special_vecmath.py").read_bytes()
-    source += Path(vecmath.__file__).with_name("vecmath32.py").read_bytes()
-    # ... and the reduction kernels' compiled helpers.
-    source += Path(vecmath.__file__).with_name("reduce_blocks.py").read_bytes()
+    # The hash of the code kernels inline (vecmath, the special functions it calls, the
+    # reduction helpers) makes kernels built on an older version miss the cache.
+    here = Path(vecmath.__file__)
+    files = [here, Path(vecmath.special.__file__), Path(vecmath.special.integrals.__file__)]
+    files += [here.with_name(f"{name}.py")
+              for name in ("special_vecmath", "vecmath32", "reduce_blocks")]
+    source = b"".join(f.read_bytes() for f in files)
     return (f"# numbax kernel; vecmath {hashlib.sha1(source).hexdigest()[:12]}\n"
             "import numpy as np\n\nfrom numbax.backends.numba import reduce_blocks as rb\n"
             "from numbax.backends.numba import vecmath as vm\n\n\n")
