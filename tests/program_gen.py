@@ -439,9 +439,13 @@ OPS: dict[str, Op] = {
     # complex intermediates between real operands and results (the generator's values are
     # real): weak 1j, complex arithmetic, parts, conj, angle and lexicographic maximum
     "complex_exp": Op("m.real(m.exp({0} * 1j) * ({1} + 2j))", "ff", ("bounded", None)),
-    "complex_abs2": Op("m.real(({0} + 1j * {1}) * m.conj({0} - 1j * {1}))", "ff"),
-    "complex_angle": Op("m.angle({0} + 1j * ({1} * {1} + 0.5))", "ff"),
-    "complex_max": Op("m.imag(m.maximum({0} + 1j * {1}, {1} - 1j * {0}))", "ff", diff="kink"),
+    # m.multiply, not Python's *: eagerly, 1j * (a NumPy float64 scalar) is a Python complex,
+    # weakly typed, where under a transformation it is a complex128 value.
+    "complex_abs2": Op("m.real(({0} + m.multiply(1j, {1})) * m.conj({0} - m.multiply(1j, {1})))",
+                       "ff"),
+    "complex_angle": Op("m.angle({0} + m.multiply(1j, {1} * {1} + 0.5))", "ff"),
+    "complex_max": Op("m.imag(m.maximum({0} + m.multiply(1j, {1}), {1} - m.multiply(1j, {0})))",
+                      "ff", diff="kink"),
     "mod_operator": Op("{0} % {1}", "ff", (None, "positive"), diff="kink", scalars=True),
     "floordiv_operator": Op("{0} // {1}", "ff", (None, "positive"), diff="kink", scalars=True),
     "logical_xor": Op("m.logical_xor({0}, {1})", "bb", diff="kink"),
