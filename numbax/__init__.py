@@ -23,10 +23,12 @@ from .backends.numba import conv_kernels  # noqa: F401  (compiled conv and windo
 from .config import config
 from .core.trace import ConcretizationError, TracerArrayConversionError, UnexpectedTracerError
 from .custom_derivatives import custom_jvp, custom_vjp
+from .distributed import device_count, devices, local_device_count, pmap
 
 # Control flow's primitives and rules, and gather's and the scatters' rules, register with
 # the package, not on first use.
 from .interpreters import (  # noqa: F401
+    collective_rules,
     control_flow,
     conv_rules,
     decomposition_rules,
@@ -46,9 +48,9 @@ __version__ = "0.1.0"
 __all__ = [
     "ConcretizationError", "TracerArrayConversionError", "UnexpectedTracerError", "ad_checkpoint",
     "checkpoint", "checkpoint_policies",
-    "clear_caches", "config", "custom_jvp", "custom_vjp", "grad", "hessian", "jacfwd", "jacrev",
-    "jit", "jvp", "lax", "linearize",
-    "make_jaxpr", "nn", "numpy", "policies", "random", "remat", "scipy", "stop_gradient",
+    "clear_caches", "config", "custom_jvp", "custom_vjp", "device_count", "devices", "grad",
+    "hessian", "jacfwd", "jacrev", "jit", "jvp", "lax", "linearize", "local_device_count",
+    "make_jaxpr", "nn", "numpy", "pmap", "policies", "random", "remat", "scipy", "stop_gradient",
     "test_util", "tree_util",
     "value_and_grad", "vjp", "vmap",
 ]

@@ -52,7 +52,7 @@ def named_arguments(args, positions=None, what: str = "argument",
     return [(f"{what} {p}", a, hint) for p, a in zip(positions, args)]
 
 
-def _leaf_location(named, i: int) -> tuple[str, str]:
+def leaf_location(named, i: int) -> tuple[str, str]:
     """Where leaf i of the pytrees in `named` (flattened one after the other) sits, and the
     hint of its argument."""
     for name, tree, hint in named:
@@ -90,7 +90,7 @@ def leaf_avals(fname: str, leaves, named) -> list:
         try:
             avals.append(get_aval(x))
         except (TypeError, OverflowError):
-            where, hint = _leaf_location(named, i)
+            where, hint = leaf_location(named, i)
             raise _bad_leaf(fname, where, x, hint) from None
     return avals
 
@@ -137,7 +137,7 @@ def _check_float_inputs(leaves, fname: str, named, holomorphic: bool = False) ->
     """The differentiated inputs are float or complex arrays or scalars (complex ones only, with
     holomorphic; real ones only for jacfwd without it); `named` is as for leaf_avals."""
     for i, aval in enumerate(leaf_avals(fname, leaves, named)):
-        where = _leaf_location(named, i)[0]
+        where = leaf_location(named, i)[0]
         if holomorphic and aval.dtype.kind != "c":
             raise TypeError(f"{fname} with holomorphic=True requires inputs with complex dtype, "
                             f"but {where} has dtype {aval.dtype} ({aval.str_short()})")
@@ -488,41 +488,52 @@ remat = checkpoint
 # Vectorisation
 
 
-def _broadcast_prefix(prefix, tree, what: str) -> list:
-    """Expand an axis spec (int, None, or a pytree prefix of tree) to one entry per leaf."""
+def broadcast_prefix(prefix, tree, what: str, fname: str = "vmap") -> list:
+    """Expand an axis spec (int, None, or a pytree prefix of tree) to one entry per leaf;
+    errors name fname (vmap, pmap) and what (in_axes, out_axes)."""
     if prefix is None or isinstance(prefix, int):
         return [prefix] * len(tree_flatten(tree)[0])
     if isinstance(tree, tuple | list) and isinstance(prefix, tuple | list):
         if len(prefix) != len(tree):
-            raise ValueError(f"vmap {what} {prefix!r} has {len(prefix)} entries but the "
+            raise ValueError(f"{fname} {what} {prefix!r} has {len(prefix)} entries but the "
                              f"{'arguments' if what == 'in_axes' else 'output'} "
                              f"{tree_flatten(tree)[1]} {'have' if what == 'in_axes' else 'has'} "
                              f"{len(tree)}")
-        return [a for p, t in zip(prefix, tree) for a in _broadcast_prefix(p, t, what)]
+        return [a for p, t in zip(prefix, tree) for a in broadcast_prefix(p, t, what, fname)]
     if isinstance(tree, dict) and isinstance(prefix, dict):
         if set(prefix) != set(tree):
-            raise ValueError(f"vmap {what} keys {sorted(prefix)} do not match {sorted(tree)}")
-        return [a for k in sorted(tree) for a in _broadcast_prefix(prefix[k], tree[k], what)]
-    raise ValueError(f"vmap {what} {prefix!r} does not match the structure "
+            raise ValueError(f"{fname} {what} keys {sorted(prefix)} do not match "
+                             f"{sorted(tree)}")
+        return [a for k in sorted(tree)
+                for a in broadcast_prefix(prefix[k], tree[k], what, fname)]
+    raise ValueError(f"{fname} {what} {prefix!r} does not match the structure "
                      f"{tree_flatten(tree)[1]}")
 
 
-def vmap(fun: Callable, in_axes=0, out_axes=0, axis_size: int | None = None) -> Callable:
+def vmap(fun: Callable, in_axes=0, out_axes=0, axis_name: str | None = None,
+         axis_size: int | None = None, spmd_axis_name=None) -> Callable:
     """Vectorise fun over a new leading (or in_axes) axis of its arguments.
 
     in_axes / out_axes are ints (negative allowed), None (not mapped), or pytree prefixes of
-    the arguments / outputs.
+    the arguments / outputs. axis_name names the mapped axis for collectives (lax.psum...).
+    spmd_axis_name is accepted as in JAX, where it shards the axis over a device mesh; on
+    one machine it changes nothing.
 
-    >>> import numpy as np, numbax as nb, numbax.numpy as xnp
+    >>> import numpy as np, numbax as nb, numbax.numpy as xnp, numbax.lax as lax
     >>> nb.vmap(xnp.dot)(np.ones((4, 3)), np.ones((4, 3)))
     array([3., 3., 3., 3.])
+    >>> nb.vmap(lambda x: x / lax.psum(x, "i"), axis_name="i")(np.array([1., 3.]))
+    array([0.25, 0.75])
     """
+    if axis_name is not None and not isinstance(axis_name, str):
+        raise TypeError(f"vmap: axis_name must be a str or None, got {axis_name!r}")
+
     def vmapped(*args):
         leaves, in_tree = tree_flatten(args)
         spec = in_axes if not isinstance(in_axes, list) else tuple(in_axes)
         if isinstance(spec, tuple) and len(args) == 1 and len(spec) != 1:
             spec = (spec,)
-        axes = _broadcast_prefix(spec, args, "in_axes")
+        axes = broadcast_prefix(spec, args, "in_axes")
         named = named_arguments(args, hint="pass it by closure (functools.partial) instead")
         avals = leaf_avals("vmap", leaves, named)
         sizes, vals = {}, []
@@ -530,7 +541,7 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_size: int | None = None) -> 
             if ax is not None:
                 if not -aval.ndim <= ax < aval.ndim:
                     raise ValueError(f"vmap: in_axes {ax} is out of range for "
-                                     f"{_leaf_location(named, i)[0]} of shape {aval.shape}")
+                                     f"{leaf_location(named, i)[0]} of shape {aval.shape}")
                 ax %= aval.ndim
                 sizes[i] = aval.shape[ax]
             vals.append(x if isinstance(x, Tracer) else np.asarray(x))
@@ -547,9 +558,10 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_size: int | None = None) -> 
         n = next(iter(sizes.values())) if sizes else axis_size
         flat_fun, out_tree = flatten_fun(fun, in_tree)
         outs, out_bdims = batching.vmap_flat(flat_fun, n, vals, axes, out_dims_forced=None,
-                                             name=f"vmap({fun_name(fun)})")
+                                             name=f"vmap({fun_name(fun)})",
+                                             axis_name=axis_name, spmd_axis_name=spmd_axis_name)
         out = tree_unflatten(out_tree[0], outs)
-        o_axes = _broadcast_prefix(out_axes, out, "out_axes")
+        o_axes = broadcast_prefix(out_axes, out, "out_axes")
         results = []
         for i, (o, b, oa) in enumerate(zip(outs, out_bdims, o_axes)):
             if oa is None:

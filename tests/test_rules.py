@@ -51,6 +51,9 @@ def test_the_registry_holds_the_call_like_primitives():
         assert kinds.get(name) == "call", name
     for name in ("cond", "while", "scan"):
         assert kinds.get(name) == "control_flow", name
+    # Collectives need every rule above (batching computes them under a named vmap).
+    for name in ("psum", "pmax", "pmin", "all_gather", "psum_scatter", "ppermute", "axis_index"):
+        assert kinds.get(name) == "collective", name
 
 
 def _arity(prim: Primitive) -> int:

@@ -73,6 +73,11 @@ class Jaxpr:
     def check(self) -> None:
         typecheck(self)
 
+    def __getstate__(self) -> dict:
+        # Only the program pickles: what backends attach to it (the executables table, an
+        # underscored attribute) is rebuilt by the process that unpickles it.
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
     def __str__(self) -> str:
         return pp_jaxpr(self)
 
@@ -133,13 +138,13 @@ def typecheck(jaxpr: Jaxpr) -> None:
                 f"{[a.str_short() for a in in_avals]}")
         for v in eqn.outputs:
             write(v)
-        for sub in _sub_jaxprs(eqn.params):
+        for sub in sub_jaxprs(eqn.params):
             typecheck(sub)
     for x in jaxpr.outvars:
         read(x)
 
 
-def _sub_jaxprs(params: dict):
+def sub_jaxprs(params: dict):
     """The bodies an equation holds (jit, checkpoint, cond branches, loop bodies...)."""
     for v in params.values():
         for item in (v if isinstance(v, tuple | list) else (v,)):

@@ -7,7 +7,9 @@ Elementwise primitives take operands of one dtype whose shapes broadcast as in N
 """
 from __future__ import annotations
 
+import importlib
 import math
+import sys
 import weakref
 from collections.abc import Callable
 
@@ -24,7 +26,10 @@ class Primitive:
     kind: "elementwise" (operands of one dtype broadcast NumPy-style; batching aligns
         ranks and fusion may compute it in a loop), "call" (runs the Jaxpr in params[call_body]
         with its operands: jit, checkpoint, custom rules),
-        "control_flow" (cond, while, scan: bodies run by their own rules), or "other".
+        "control_flow" (cond, while, scan: bodies run by their own rules), "collective"
+        (psum, all_gather...: works across the members of the named axes in params["axes"];
+        bind routes it to the trace binding them, see core/collective_primitives.py), or
+        "other".
     scalar: the ScalarRule by which a fused kernel computes one element (core/scalar.py);
         None keeps the primitive out of fusion.
     jvp: for elementwise primitives, one function per operand, fn(t, *primals) -> the
@@ -48,6 +53,7 @@ class Primitive:
         self.multiple_results = multiple_results
         self.kind, self.scalar, self.call_body = kind, scalar, call_body
         self.jvp, self.linear = jvp, linear
+        self.module = _defining_module()
         primitives[name] = self
         for hook in _on_define:
             hook(self)
@@ -67,6 +73,37 @@ class Primitive:
 
     def __repr__(self) -> str:
         return self.name
+
+    def __reduce__(self):
+        # A pickled program (shipped to a Dask worker) names its primitives: the receiving
+        # process looks the name up in its own registry, so the rules, often closures, never
+        # travel, and tables keyed by the Primitive object keep working there.
+        return registered_primitive, (self.name, self.module)
+
+
+def _defining_module() -> str | None:
+    """The module whose import is defining a primitive: the innermost frame running
+    module-level code (helpers such as `elementwise` sit between it and Primitive)."""
+    frame = sys._getframe(2)
+    while frame is not None and frame.f_code.co_name != "<module>":
+        frame = frame.f_back
+    return None if frame is None else frame.f_globals.get("__name__")
+
+
+def registered_primitive(name: str, module: str | None = None) -> Primitive:
+    """The primitive registered as `name`, importing `module` (the one that defines it) first
+    if it is not registered yet: how a primitive unpickles.
+
+        >>> registered_primitive("sin", "numbax.core.primitives").name
+        'sin'
+    """
+    if name not in primitives and module:
+        importlib.import_module(module)
+    try:
+        return primitives[name]
+    except KeyError:
+        raise LookupError(f"no primitive named {name!r} is defined in this process (importing "
+                          f"{module!r}, the module that defined it, did not define it)") from None
 
 
 def lookup(table: dict, primitive: Primitive, what: str) -> Callable:

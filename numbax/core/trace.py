@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..config import config
-from . import source_info
+from . import axis_env, source_info
 from .avals import ShapedArray, aval_of_value
 from .source_info import format_site, user_site
 
@@ -343,9 +343,25 @@ def full_lower(val):
     return val.full_lower() if isinstance(val, Tracer) else val
 
 
+def _axis_trace(trace: Trace, primitive, params: dict) -> Trace:
+    """The trace to process a primitive that uses named axes: the higher of trace and the
+    named vmaps binding those names, so psum(1.0, "i") reaches vmap "i" though its operand
+    is not batched. A collective's unbound name is a NameError; a frame without a main
+    (pmap's extend_axis_env) adds nothing: the staging trace records the equation."""
+    collective = primitive.kind == "collective"
+    top = trace.main
+    for name in axis_env.named_axes(primitive, params):
+        frame = axis_env.axis_frame(name) if collective else axis_env.lookup(name)
+        if frame is not None and frame.main is not None and frame.main.level > top.level:
+            top = frame.main
+    return trace if top is trace.main else top.trace_type(top)
+
+
 def bind(primitive, *args, **params) -> list:
     """Apply a primitive to arguments through the highest trace among them; returns a list."""
     trace = find_top_trace(args)
+    if primitive.kind == "collective" or axis_env.bound():
+        trace = _axis_trace(trace, primitive, params)
     tracers = [full_raise(trace, a) for a in args]
     if type(trace) is EvalTrace:
         return [full_lower(out) for out in trace.process_primitive(primitive, tracers, params)]

@@ -6,10 +6,13 @@ dimensions; reductions and shape operations shift their axis parameters.
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 
 from ..core import primitives as P
 from ..core.avals import ShapedArray
+from ..core.axis_env import AxisData, AxisFrame, named_axes, push_frame
 from ..core.ir import Jaxpr, eval_jaxpr
 from ..core.primitives import Primitive, lookup
 from ..core.trace import Trace, Tracer, full_raise, get_aval, new_main
@@ -35,12 +38,31 @@ class BatchTracer(Tracer):
         return self.val if self.bdim is None else self
 
 
+class _Processing(threading.local):
+    # The axis of the BatchTrace whose rule is running: rules that re-batch a body
+    # (batch_jaxpr, vmap_flat) give the inner trace the same name, so a psum inside
+    # jit/cond/scan under vmap(axis_name="i") still finds "i".
+    axis: AxisData | None = None
+
+
+_processing = _Processing()
+
+
+def current_axis() -> AxisData | None:
+    """The axis of the BatchTrace whose batching rule is running on this thread, if any."""
+    return _processing.axis
+
+
 class BatchTrace(Trace):
     transformation = "vmap"
 
     @property
-    def axis_size(self) -> int:
+    def axis(self) -> AxisData:
         return self.main.global_data
+
+    @property
+    def axis_size(self) -> int:
+        return self.main.global_data.size
 
     def pure(self, val):
         return BatchTracer(self, val, None)
@@ -50,11 +72,26 @@ class BatchTrace(Trace):
     def process_primitive(self, primitive, tracers, params):
         vals = [t.val for t in tracers]
         bdims = [t.bdim for t in tracers]
-        if all(b is None for b in bdims):
+        axis = self.main.global_data
+        # Unbatched operands give an unbatched result, unless the primitive works over this
+        # trace's own axis name (psum(1.0, "i") is the axis size).
+        if all(b is None for b in bdims) and (
+                axis.name is None or axis.name not in named_axes(primitive, params)):
             return [BatchTracer(self, o, None) for o in primitive.bind_list(*vals, **params)]
         rule = lookup(batching_rules, primitive, "vectorisation (vmap)")
-        outs, out_bdims = rule(self.axis_size, vals, bdims, **params)
+        state = _processing
+        outer, state.axis = state.axis, axis
+        try:
+            outs, out_bdims = rule(axis.size, vals, bdims, **params)
+        finally:
+            state.axis = outer
         return [BatchTracer(self, o, b) for o, b in zip(outs, out_bdims)]
+
+
+def _bind_axis_name(axis: AxisData, main):
+    if axis.name is None:
+        return nullcontext()
+    return push_frame(AxisFrame(axis.name, axis.size, main))
 
 
 def moveaxis(x, src: int | None, dst: int, axis_size: int):
@@ -71,16 +108,32 @@ def moveaxis(x, src: int | None, dst: int, axis_size: int):
     return P.transpose_p.bind(x, permutation=tuple(perm))
 
 
+_INHERIT = object()
+
+
 def vmap_flat(fun: Callable, axis_size: int, vals, in_dims, out_dims_forced=0,
-              name: str | None = None) -> list:
+              name: str | None = None, axis_name=_INHERIT, spmd_axis_name=None) -> list:
     """Vectorise a flat function; returns outputs with the batch dimension at out_dims_forced
     (None keeps whatever each output has and returns (outs, bdims)). name (e.g. "vmap(f)")
-    is how errors such as leaked tracers refer to this trace."""
-    with new_main(BatchTrace, axis_size, name) as main:
-        trace = BatchTrace(main)
-        tracers = [BatchTracer(trace, v, d) for v, d in zip(vals, in_dims)]
-        outs = [full_raise(trace, o) for o in fun(*tracers)]
-        pairs = [(t.val, t.bdim) for t in outs]
+    is how errors such as leaked tracers refer to this trace. axis_name binds the batch axis
+    for collectives; by default a rule re-batching a body inherits the name of the axis it
+    is processing (current_axis), and other callers get an unnamed axis."""
+    if axis_name is _INHERIT:
+        outer = _processing.axis
+        inherit = outer is not None and outer.size == axis_size
+        axis = AxisData(axis_size, outer.name, outer.spmd_name) if inherit else AxisData(axis_size)
+    else:
+        axis = AxisData(axis_size, axis_name, spmd_axis_name)
+    state = _processing
+    outer, state.axis = state.axis, None  # user code run by fun starts with nothing to inherit
+    try:
+        with new_main(BatchTrace, axis, name) as main, _bind_axis_name(axis, main):
+            trace = BatchTrace(main)
+            tracers = [BatchTracer(trace, v, d) for v, d in zip(vals, in_dims)]
+            outs = [full_raise(trace, o) for o in fun(*tracers)]
+            pairs = [(t.val, t.bdim) for t in outs]
+    finally:
+        state.axis = outer
     if out_dims_forced is None:
         return [v for v, _ in pairs], [b for _, b in pairs]
     return [moveaxis(v, b, out_dims_forced, axis_size) for v, b in pairs]

@@ -55,7 +55,9 @@ def call_batch(bind: BindBody, jaxpr: Jaxpr, axis_size: int, vals, bdims,
     inputs the body takes batched (by default those that are); the others are broadcast."""
     if batched is None:
         batched = [b is not None for b in bdims]
-    body, consts = memoised("vmap", jaxpr, (axis_size, tuple(batched)),
+    axis = batching.current_axis()  # a named axis batches psum "i" in the body differently
+    name = None if axis is None else axis.name
+    body, consts = memoised("vmap", jaxpr, (axis_size, name, tuple(batched)),
                             lambda: batching.batch_jaxpr(jaxpr, axis_size, batched))
     outs = bind("vmap", body, [*consts, *batching.at_front(axis_size, vals, bdims, batched)])
     return outs, [0] * len(outs)

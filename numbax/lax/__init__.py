@@ -13,6 +13,7 @@ from ..core import primitives as P
 from ..core.avals import ShapedArray
 from ..core.trace import Tracer, get_aval
 from . import linalg as linalg
+from .collective_ops import *  # noqa: F403  (psum, pmean, all_gather...: collective_ops.__all__)
 from .conv_ops import *  # noqa: F403  (convolutions and reduce_window: conv_ops.__all__)
 from .fft_ops import FftType as FftType
 from .fft_ops import fft as fft

@@ -187,3 +187,34 @@ def test_closed_jaxpr_defaults_to_no_consts():
     closed.check()
     assert closed.consts == []
     assert str(closed) == "{ lambda ; a:f64[3]. let  in (a,) }"
+
+
+def test_a_pickled_jaxpr_is_the_same_program_in_a_new_process():
+    # What the Dask engine relies on: primitives travel by name, executables stay behind.
+    import pickle
+    import subprocess
+    import sys
+
+    from numbax.backends import compile_jaxpr
+
+    def loss(params, x):
+        (w1, b1), (w2, b2) = params
+        h = nb.lax.cond(x.sum() > 0, xnp.tanh, xnp.sin, x @ w1 + b1)
+        return xnp.mean((nb.jit(lambda h: h @ w2 + b2)(h) - 1.0) ** 2)
+
+    rng = np.random.default_rng(0)
+    params = ((rng.normal(size=(3, 4)), rng.normal(size=4)), (rng.normal(size=(4, 2)), np.ones(2)))
+    args = nb.tree_util.tree_leaves((params, rng.normal(size=(5, 3))))
+    f = nb.jit(nb.value_and_grad(loss))
+    closed = nb.make_jaxpr(f)(params, args[-1])
+    compile_jaxpr(closed.jaxpr, "interpreter")  # attaches an executable (a closure) to it
+    child = ("import pickle, sys; from numbax.backends.interpreter import run_closed_jaxpr; "
+             "closed, args = pickle.loads(sys.stdin.buffer.read()); closed.check(); "
+             "sys.stdout.buffer.write(pickle.dumps((str(closed), run_closed_jaxpr(closed, *args))))")
+    done = subprocess.run([sys.executable, "-c", child], input=pickle.dumps((closed, args)),
+                          capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr.decode()
+    text, outs = pickle.loads(done.stdout)
+    assert text == str(closed)
+    for got, want in zip(outs, run_closed_jaxpr(closed, *args)):
+        np.testing.assert_array_equal(got, want)
