@@ -3,21 +3,22 @@
 Measured (medians of repeated pmap calls, one shard per worker, workers of one thread):
 - per call: a pmap with one stage and no collective (8 float64 per shard);
 - per collective round: the slope of a chain of 1 and 4 dependent psums of 8 float64;
-- per byte: a psum of 1 MB per shard against one of 8 float64;
+- per byte: a psum of 8 MB per shard against one of 1 MB;
 each on clusters of 2 and 4 workers (so the costs' growth with the workers can be fitted),
 against the local engine (threads in this process) as a baseline; and the compute time
 per example of the MLP training step (numbax.bench's MLP, float64, width 512), jitted in
 this process; and that step run data-parallel on 2 workers with resident parameters.
 
 From these, the time of one data-parallel step of a batch of B examples on W workers is
-estimated as
+estimated, anchored at the MLP step measured on 2 workers, as
 
-    T(W) = B c / W + call(W) + round(W) + 2 W G tau
+    T(W) = B c / W + O(2) + (W - 2) g,    g = call' + round' + 2 G tau
 
-(c: compute per example; call and round: the fitted per-call and per-round overheads, linear
-in W; G: the gradient's bytes; tau: seconds per byte through the combining worker, which
-receives every shard's gradient and sends the mean back), and the speed-up over one process
-without Dask as B c / T(W). docs/distributed.md states the assumptions.
+(c: compute per example; O(2): the measured 2-worker step less its compute; call' and
+round': the growth per worker of the per-call and per-round overheads; G: the gradient's
+bytes; tau: seconds per byte through the combining task, which receives every shard's
+gradient and sends each the mean), and the speed-up over one process without Dask as
+B c / T(W). docs/distributed.md states the assumptions.
 
 Run: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python -m benchmarks.distributed
 """
@@ -38,7 +39,7 @@ from numbax.bench.machine import cpu_model
 from numbax.bench.mlp import _mlp_loss
 
 WIDTH, SHARD_BATCH = 512, 128
-SMALL, BIG = 8, 1 << 17  # float64 per shard: 64 bytes and 1 MB
+SMALL, MB, MB8 = 8, 1 << 17, 1 << 20  # float64 per shard: 64 bytes, 1 MB and 8 MB
 
 
 def _chain(rounds: int):
@@ -51,19 +52,21 @@ def _chain(rounds: int):
 
 def _overheads(workers: int, repeats: int) -> dict[str, float]:
     """Median seconds of each case on the active engine with `workers` devices."""
-    small, big = np.ones((workers, SMALL)), np.ones((workers, BIG))
+    small, mb, mb8 = (np.ones((workers, n)) for n in (SMALL, MB, MB8))
     stage, one, four = nb.pmap(lambda x: x + 1.0), _chain(1), _chain(4)
     return {"call": median_time(lambda: stage(small), repeats),
             "psum small": median_time(lambda: one(small), repeats),
-            "psum 1 MB": median_time(lambda: one(big), repeats),
+            "psum 1 MB": median_time(lambda: one(mb), repeats),
+            "psum 8 MB": median_time(lambda: one(mb8), repeats),
             "4 psums small": median_time(lambda: four(small), repeats)}
 
 
 def _derived(t: dict[str, float], workers: int) -> dict[str, float]:
     return {"call": t["call"],
             "round": (t["4 psums small"] - t["psum small"]) / 3,
-            # The combining worker receives every shard's MB and sends each its result.
-            "tau": (t["psum 1 MB"] - t["psum small"]) / (2 * workers * BIG * 8)}
+            # Each shard's operand goes driver -> worker -> combining task -> worker -> driver:
+            # four moves; the slope between 1 MB and 8 MB leaves out per-message costs.
+            "tau": (t["psum 8 MB"] - t["psum 1 MB"]) / (4 * workers * (MB8 - MB) * 8)}
 
 
 def _problem(dtype=np.float64):
@@ -99,11 +102,9 @@ def _cluster_step(repeats: int) -> float:
     return median_time(call, repeats)
 
 
-def estimate(batch: int, workers: int, c: float, fit: dict, grad_bytes: int) -> float:
+def estimate(batch: int, workers: int, c: float, overhead2: float, growth: float) -> float:
     """Estimated seconds of one data-parallel step (see the module docstring)."""
-    call = fit["call"][0] + fit["call"][1] * workers
-    round_ = fit["round"][0] + fit["round"][1] * workers
-    return batch * c / workers + call + round_ + 2 * workers * grad_bytes * fit["tau"]
+    return batch * c / workers + overhead2 + (workers - 2) * growth
 
 
 def main() -> None:
@@ -139,28 +140,27 @@ def main() -> None:
               f"{measured[4][name] * 1e3:13.3f} ms")
     print(f"bare Dask round trip (client.submit(...).result()): {roundtrip * 1e3:.3f} ms")
     derived = {w: _derived(measured[w], w) for w in (2, 4)}
-    fit = {}
-    for key in ("call", "round"):
-        slope = (derived[4][key] - derived[2][key]) / 2
-        fit[key] = (derived[2][key] - 2 * slope, slope)
+    slopes = {key: (derived[4][key] - derived[2][key]) / 2 for key in ("call", "round")}
+    for key, slope in slopes.items():
         print(f"per {key}: {derived[2][key] * 1e3:.2f} ms (2 workers), "
-              f"{derived[4][key] * 1e3:.2f} ms (4 workers): {fit[key][0] * 1e3:.2f} ms "
-              f"+ {fit[key][1] * 1e3:.2f} ms per worker")
-    fit["tau"] = derived[2]["tau"]
-    print(f"tau (through the combining worker): {fit['tau'] * 1e9:.3f} ns per byte "
-          f"({1e-9 / fit['tau']:.2f} GB/s)")
+              f"{derived[4][key] * 1e3:.2f} ms (4 workers): {slope * 1e3:.2f} ms per worker")
+    tau = derived[2]["tau"]
+    print(f"tau: {tau * 1e9:.3f} ns per byte moved ({1e-9 / tau:.2f} GB/s)")
 
     params, _, _ = _problem()
     grad_bytes = sum(p.nbytes for layer in params for p in layer)
+    overhead2 = cluster_step - SHARD_BATCH * c
+    growth = slopes["call"] + slopes["round"] + 2 * grad_bytes * tau
     print(f"MLP step compute: {c * 1e6:.1f} us per example (batch {SHARD_BATCH}, float64, "
           f"width {WIDTH}, jit in this process); gradient {grad_bytes / 1e6:.2f} MB")
-    predicted = estimate(2 * SHARD_BATCH, 2, c, fit, grad_bytes)
-    print(f"MLP data-parallel step, batch {2 * SHARD_BATCH} on 2 workers: measured "
-          f"{cluster_step * 1e3:.1f} ms, model {predicted * 1e3:.1f} ms")
+    print(f"MLP data-parallel step, batch {2 * SHARD_BATCH} on 2 workers (parameters "
+          f"resident): {cluster_step * 1e3:.1f} ms, of which compute {SHARD_BATCH * c * 1e3:.1f} "
+          f"ms and overhead O(2) {overhead2 * 1e3:.1f} ms; growth g {growth * 1e3:.1f} ms "
+          "per worker")
     print("estimated speed-up over one process (B c / T(W)):")
     print(f"{'batch':>7s} " + " ".join(f"{f'W={w}':>8s}" for w in (2, 4, 16, 64)))
     for batch in (256, 4096, 65536):
-        cells = " ".join(f"{batch * c / estimate(batch, w, c, fit, grad_bytes):8.2f}"
+        cells = " ".join(f"{batch * c / estimate(batch, w, c, overhead2, growth):8.2f}"
                          for w in (2, 4, 16, 64))
         print(f"{batch:7d} {cells}")
 

@@ -3,7 +3,7 @@
 JAX calls it name_p. It exists so that a policy (save_only_these_names, ...) can decide,
 by name, whether the value is saved for the backward pass. It is elementwise with a free
 scalar rule, so it fuses like stop_gradient, and the Numba executable drops it altogether
-(backends/numba/executable.inline_calls). Its tangent is not named (as in JAX): the JVP
+(interpreters/inline.inline_calls). Its tangent is not named (as in JAX): the JVP
 passes the tangent through unchanged, so it needs no transpose rule.
 """
 from __future__ import annotations

@@ -34,6 +34,7 @@ from ..core.axis_env import named_axes
 from ..core.collective_primitives import axis_index_p
 from ..core.ir import Eqn, Jaxpr, Literal, Var
 from ..core.primitives import Primitive
+from ..interpreters.inline import inline_calls
 from ..interpreters.partial_eval import dce_jaxpr
 
 
@@ -148,30 +149,14 @@ def stage_program(jaxpr: Jaxpr, consts: Sequence, axis_name: str, axis_size: int
 def _inline_collective_calls(jaxpr: Jaxpr) -> Jaxpr:
     """Replace call equations whose body holds a collective by that body, so the collective
     can be cut; refuse control flow holding one (its iterations cannot be cut apart)."""
-    if not any(map(_holds_collective, jaxpr.eqns)):
-        return jaxpr
-    eqns: list[Eqn] = []
-
-    def emit(body: Jaxpr, env: dict) -> list:
-        read = lambda x: x if isinstance(x, Literal) else env[x]  # noqa: E731
-        for e in body.eqns:
-            ins = [read(x) for x in e.inputs]
-            if _holds_collective(e):
-                if e.primitive.kind != "call":
-                    raise NotImplementedError(
-                        f"pmap: a collective over {sorted(named_axes(e.primitive, e.params))} "
-                        f"inside {e.primitive.name} cannot be cut into stages; move the "
-                        f"collective out of the {e.primitive.name} body")
-                sub = e.params[e.primitive.call_body]
-                env.update(zip(e.outputs, emit(sub, dict(zip(sub.invars, ins)))))
-                continue
-            outs = [Var(v.aval) for v in e.outputs]
-            eqns.append(Eqn(e.primitive, ins, outs, e.params, e.source_info))
-            env.update(zip(e.outputs, outs))
-        return [read(x) for x in body.outvars]
-
-    outvars = emit(jaxpr, {v: v for v in jaxpr.invars})
-    return Jaxpr([], jaxpr.invars, eqns, outvars)
+    jaxpr = inline_calls(jaxpr, _holds_collective)
+    for e in jaxpr.eqns:
+        if _holds_collective(e):
+            raise NotImplementedError(
+                f"pmap: a collective over {sorted(named_axes(e.primitive, e.params))} "
+                f"inside {e.primitive.name} cannot be cut into stages; move the "
+                f"collective out of the {e.primitive.name} body")
+    return jaxpr
 
 
 def _index_as_input(jaxpr: Jaxpr, axis_name: str) -> tuple[Jaxpr, Var | None]:

@@ -12,12 +12,12 @@ import numbax as nb
 import numbax.numpy as xnp
 from numbax import lax
 from numbax.backends.interpreter import run_jaxpr
-from numbax.backends.numba.executable import inline_calls
 from numbax.backends.simplify import simplify
 from numbax.bench.mlp import _mlp_loss
 from numbax.core import primitives as P
 from numbax.core.avals import ShapedArray
 from numbax.core.ir import Eqn, Jaxpr, Literal, Var
+from numbax.interpreters.inline import inline_calls
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 

@@ -194,7 +194,7 @@ def test_checkpoint_name_under_vmap_jit_and_grad_keeps_its_name():
 
 
 def test_jit_drops_the_name_and_still_fuses():
-    from numbax.backends.numba.executable import inline_calls
+    from numbax.interpreters.inline import inline_calls
     jaxpr = nb.make_jaxpr(lambda x: xnp.sin(checkpoint_name(xnp.exp(x), "e")))(X).jaxpr
     assert "name" in [e.primitive.name for e in jaxpr.eqns]
     assert "name" not in [e.primitive.name for e in inline_calls(jaxpr).eqns]

@@ -11,9 +11,9 @@ import numpy as np
 
 from ...config import config
 from ...core import primitives as P
-from ...core.checkpoint_name import name_p
 from ...core.ir import Eqn, Jaxpr, Literal, Var
 from ...core.primitives import impl_rules, lookup
+from ...interpreters.inline import inline_calls
 from ...interpreters.jit_call import compilers
 from ..fusion import FusionGroup, members, partition
 from ..simplify import simplify
@@ -49,35 +49,6 @@ def _num_threads() -> int:
 
 
 NUM_THREADS = _num_threads()
-
-
-def inline_calls(jaxpr: Jaxpr) -> Jaxpr:
-    """Replace call equations (nested jit, checkpoint, custom rules) by their bodies, and
-    checkpoint_name's identity by an alias of its operand."""
-    if not any(e.primitive.kind == "call" or e.primitive is name_p for e in jaxpr.eqns):
-        return jaxpr
-    eqns: list[Eqn] = []
-
-    def emit(body: Jaxpr, env: dict) -> list:
-        read = lambda x: x if isinstance(x, Literal) else env[x]  # noqa: E731
-        for e in body.eqns:
-            ins = [read(x) for x in e.inputs]
-            if e.primitive is name_p:
-                env[e.outputs[0]] = ins[0]
-                continue
-            if e.primitive.kind == "call":
-                sub = e.params[e.primitive.call_body]
-                outs = emit(sub, dict(zip(sub.invars, ins)))
-                env.update(zip(e.outputs, outs))
-                continue
-            outs = [Var(v.aval) for v in e.outputs]
-            eqns.append(Eqn(e.primitive, ins, outs, e.params, e.source_info))
-            env.update(zip(e.outputs, outs))
-        return [read(x) for x in body.outvars]
-
-    env = {v: v for v in jaxpr.constvars + jaxpr.invars}
-    outvars = emit(jaxpr, env)
-    return Jaxpr(jaxpr.constvars, jaxpr.invars, eqns, outvars)
 
 
 def _widened(group: FusionGroup, kernel, on_compiled):

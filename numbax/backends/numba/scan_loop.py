@@ -31,6 +31,7 @@ from ...core import primitives as P
 from ...core.ir import Eqn, Jaxpr, Literal, Var
 from ...core.scalar import literal, np_type
 from ...interpreters.control_flow import scan_p
+from ...interpreters.inline import inline_calls
 from ..fusion import FusionGroup, partition
 from ..simplify import simplify
 from .codegen import KernelPlan, plan_kernel
@@ -226,7 +227,6 @@ def loop_source(body: Jaxpr, num_consts: int, num_carry: int, reverse: bool,
     """The source of `kernel(*consts, *carry, *xs, *indices, length)` returning
     (*carry, *ys), every array flat (xs and ys as (length, size)), and the index arrays it
     takes; None for an unsupported body."""
-    from .executable import inline_calls  # the executable imports this module
     # The same program the body's own executable would run (simplify.py's contract).
     body = simplify(inline_calls(body))
     if not body.outvars or any(_size(v) == 0 for v in body.invars + body.outvars
