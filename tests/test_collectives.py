@@ -44,6 +44,20 @@ def test_psum_of_an_unbatched_value_is_scaled_by_the_axis_size():
     np.testing.assert_allclose(got[1], np.broadcast_to(5 * X[0], (5, 3, 2)))
 
 
+def test_psum_of_bools_is_an_int32_count_and_python_scalars_stay_weak():
+    flags = np.array([True, False, True])
+    for f in (nb.vmap, nb.pmap):
+        got = f(lambda b: lax.psum(b, "i"), axis_name="i")(flags)
+        assert got.dtype == np.int32
+        np.testing.assert_array_equal(got, np.full(3, 2))
+        x = np.ones(3, np.float32)
+        # As in JAX: psum(1, "i") is a weak Python int, so x keeps its float32.
+        scaled = f(lambda v: (v / lax.psum(1, "i"), v * lax.pmean(2.0, "i")), axis_name="i")(x)
+        assert [s.dtype for s in scaled] == [np.float32, np.float32]
+        np.testing.assert_allclose(scaled[0], x / 3)
+        np.testing.assert_allclose(scaled[1], x * 2)
+
+
 @pytest.mark.parametrize("axis", [0, 1, 2, -1])
 @pytest.mark.parametrize("tiled", [False, True])
 def test_all_gather(axis, tiled):

@@ -106,7 +106,7 @@ def extend_axis_env(name: str, size: int) -> Iterator[AxisFrame]:
     ...     print(nb.make_jaxpr(lambda x: lax.psum(x, "i"))(1.0))  # doctest: +ELLIPSIS
     { lambda ; a:f64[]. let b:f64[] = psum[axes=('i',)] a in (b,) }...
     """
-    with push_frame(AxisFrame(name, int(size) if isinstance(size, int) else size)) as frame:
+    with push_frame(AxisFrame(name, size)) as frame:
         yield frame
 
 

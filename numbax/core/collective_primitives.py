@@ -44,7 +44,7 @@ def check_perm(perm, axis_size: int | None = None) -> tuple[tuple[int, int], ...
     if len(set(sources)) != len(sources) or len(set(dests)) != len(dests):
         raise ValueError(f"ppermute: perm must be a permutation: no source and no destination "
                          f"may appear twice, got {pairs}")
-    limit = axis_size if axis_size is not None else None
+    limit = axis_size
     bad = [i for i in sources + dests if i < 0 or (limit is not None and i >= limit)]
     if bad:
         where = f"range({limit})" if limit is not None else "the non-negative ints"

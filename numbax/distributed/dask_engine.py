@@ -178,9 +178,6 @@ class DaskEngine(Engine):
     def device_count(self) -> int:
         return len(self.workers())
 
-    def local_device_count(self) -> int:
-        return self.device_count()
-
     def devices(self) -> list[Device]:
         return [Device(i, "worker", addr) for i, addr in enumerate(self.workers())]
 
@@ -255,13 +252,16 @@ class DaskEngine(Engine):
         """The program's fingerprint and the Future of its pickled bytes on every worker."""
         with self._lock:
             fingerprint = self._fingerprints.get(program)
+            blob = None
             if fingerprint is None:
                 blob = pickle_program(program)
                 fingerprint = hashlib.sha256(blob).hexdigest()
                 self._fingerprints[program] = fingerprint
-                if fingerprint not in self._shipped:
-                    self._shipped[fingerprint] = self.client.scatter(
-                        blob, broadcast=True, hash=False)
+            if fingerprint not in self._shipped:
+                # New, or dropped from the shipped table since: (re)send it.
+                blob = pickle_program(program) if blob is None else blob
+                self._shipped[fingerprint] = self.client.scatter(blob, broadcast=True,
+                                                                 hash=False)
             self._shipped.move_to_end(fingerprint)
             while len(self._shipped) > _MAX_PROGRAMS:
                 self._shipped.popitem(last=False)
@@ -294,7 +294,6 @@ def _check_shards(program: StagedProgram, shards: list[list], workers: int) -> N
     if len(shards) > workers:
         raise ValueError(f"{len(shards)} shards do not fit on the cluster's {workers} workers "
                          f"(one shard per worker)")
-
 
 
 # ---------------------------------------------------------------------------------------------

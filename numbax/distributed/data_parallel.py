@@ -7,20 +7,26 @@ from typing import Any
 
 import numpy as np
 
+from .. import lax
+from .. import numpy as xnp
+from ..api import vmap
 from ..tree_util import tree_flatten, tree_map, tree_structure
-from .devices import active_engine, set_engine
+from .devices import active_engine, using_engine
 from .pmap import pmap
 from .resident import Resident
 
 _AXIS = "batch"
 
 
-def data_parallel(step: Callable, client=None) -> Callable:
+def data_parallel(step: Callable, client=None, *, per_example: bool = False) -> Callable:
     """A function (params, batch) -> (mean loss, mean grads) running step on shards of the
     batch, one per device, and averaging the results (lax.pmean) over the devices.
 
     step(params, batch) -> (loss, grads) is a per-shard value_and_grad step whose loss is a
     mean over the shard's examples, so the average over equal shards is the full batch's.
+    With per_example=True, step(params, example) is a per-example value_and_grad (example:
+    the batch's leaves without their leading axis): each device vmaps it over its examples
+    and takes the mean, so the result is the same batch mean.
     Every leaf of batch is split on its leading axis, which must divide by the number of
     devices. params are plain arrays (sent with each call) or Resident handles from
     numbax.distributed.replicate (kept on the workers: only gradients move). client: run on
@@ -42,7 +48,9 @@ def data_parallel(step: Callable, client=None) -> Callable:
     pmapped: dict[Any, Callable] = {}
 
     def per_shard(params, batch):
-        from .. import lax
+        if per_example:
+            values = vmap(step, in_axes=(None, 0))(params, batch)
+            return lax.pmean(tree_map(lambda v: xnp.mean(v, axis=0), values), _AXIS)
         return lax.pmean(step(params, batch), _AXIS)
 
     def run(params, batch):
@@ -59,11 +67,8 @@ def data_parallel(step: Callable, client=None) -> Callable:
     def call(params, batch):
         if engine is None:
             return run(params, batch)
-        previous = set_engine(engine)
-        try:
+        with using_engine(engine):
             return run(params, batch)
-        finally:
-            set_engine(previous)
 
     call.__name__ = f"data_parallel({getattr(step, '__name__', 'step')})"
     return call

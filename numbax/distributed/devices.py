@@ -11,6 +11,8 @@ True
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from .engine import Device, Engine
 
@@ -18,9 +20,36 @@ _active: Engine | None = None
 _lock = threading.Lock()
 
 
+class _Override(threading.local):
+    engine: Engine | None = None
+
+
+_override = _Override()
+
+
+@contextmanager
+def using_engine(engine: Engine) -> Iterator[Engine]:
+    """Make engine the active one for the calling thread only, inside the block: how
+    data_parallel(step, client) runs on its cluster without moving other threads' pmaps.
+
+    >>> from numbax.distributed.local import LocalEngine
+    >>> with using_engine(LocalEngine()) as engine:
+    ...     active_engine() is engine
+    True
+    """
+    previous, _override.engine = _override.engine, engine
+    try:
+        yield engine
+    finally:
+        _override.engine = previous
+
+
 def active_engine() -> Engine:
-    """The engine pmap runs on: the one set with set_engine, else the local engine."""
+    """The engine pmap runs on: the calling thread's using_engine, else the one set with
+    set_engine, else the local engine."""
     global _active
+    if _override.engine is not None:
+        return _override.engine
     if _active is None:
         from .local import LocalEngine
         with _lock:

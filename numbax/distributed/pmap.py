@@ -79,11 +79,11 @@ def pmap(fun: Callable, axis_name: str | None = None, *, in_axes=0, out_axes=0,
 
 
 def _int_tuple(value, what: str) -> tuple[int, ...]:
-    nums = (value,) if isinstance(value, int) else value
-    if not isinstance(nums, tuple | list) or not all(
-            isinstance(i, int) and not isinstance(i, bool) for i in nums):
+    nums = (value,) if isinstance(value, int | np.integer) else value
+    if not isinstance(nums, tuple | list | range) or not all(
+            isinstance(i, int | np.integer) and not isinstance(i, bool) for i in nums):
         raise TypeError(f"pmap: {what} must be an int or a tuple of ints, got {value!r}")
-    return tuple(nums)
+    return tuple(int(i) for i in nums)
 
 
 class _Pmapped:
@@ -193,6 +193,10 @@ class _Pmapped:
                 raise ValueError("pmap requires at least one argument with a mapped axis.")
             return self.axis_size
         n = next(iter(sizes.values()))
+        if n == 0:
+            i = next(iter(sizes))
+            raise ValueError(f"pmap: the mapped axis {axes[i]} of {leaf_location(named, i)[0]} "
+                             f"has size 0; pmap needs at least one device's shard")
         if self.axis_size is not None and self.axis_size != n:
             raise ValueError(f"pmap: axis_size={self.axis_size} but the mapped axes have size {n}")
         return n

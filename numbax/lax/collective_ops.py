@@ -27,7 +27,7 @@ from ..core.collective_primitives import (
     psum_p,
     psum_scatter_p,
 )
-from ..core.trace import get_aval
+from ..core.trace import Tracer, get_aval
 from ..tree_util import tree_map
 
 __all__ = ["all_gather", "axis_index", "axis_size", "pmax", "pmean", "pmin", "ppermute",
@@ -63,7 +63,20 @@ def psum(x, axis_name):
     array([3., 3., 3.])
     """
     axes = _axes(axis_name, "psum")
-    return tree_map(lambda v: psum_p.bind(v, axes=axes), x)
+    return tree_map(lambda v: _psum(v, axes), x)
+
+
+def _psum(v, axes: tuple[str, ...]):
+    """One leaf's psum. Booleans are summed as int32 (as JAX). A value that is not traced
+    is the same on every member, so its sum is size copies of it: computed here, a Python
+    scalar stays weakly typed (x / psum(1, "i") keeps x's float32, as in JAX)."""
+    if not isinstance(v, Tracer):
+        if np.asarray(v).dtype == np.bool_:
+            v = np.asarray(v, np.int32)
+        return v * _size(axes)
+    if get_aval(v).dtype == np.bool_:
+        v = P.convert_element_type_p.bind(v, new_dtype=np.dtype(np.int32))
+    return psum_p.bind(v, axes=axes)
 
 
 def pmax(x, axis_name):
@@ -85,7 +98,9 @@ def pmean(x, axis_name):
     n = _size(axes)
 
     def mean(v):
-        total = psum_p.bind(v, axes=axes)
+        total = _psum(v, axes)
+        if not isinstance(total, Tracer):
+            return total / n
         dtype = get_aval(total).dtype
         if dtype.kind not in "fc":
             dtype = np.result_type(dtype, np.float64)

@@ -224,6 +224,16 @@ def test_resident_outputs_stay_on_the_workers(dask_engine):
     np.testing.assert_array_equal(np.stack([a[0] for a in again]), once.sum(0) * once)
 
 
+def test_a_program_dropped_from_the_shipped_table_is_sent_again(dask_engine, monkeypatch):
+    import numbax.distributed.dask_engine as de
+    monkeypatch.setattr(de, "_MAX_PROGRAMS", 1)
+    x = np.arange(4.0).reshape(2, 2)
+    first, second = nb.pmap(lambda v: lax.psum(v, "i"), "i"), nb.pmap(lambda v: v * 3.0)
+    for f, want in [(first, np.stack([x.sum(0)] * 2)), (second, x * 3.0),
+                    (first, np.stack([x.sum(0)] * 2))]:
+        np.testing.assert_array_equal(f(x), want)
+
+
 def test_pmap_resident_training_loop_keeps_parameters_on_the_workers(dask_engine):
     def train(params, batch):
         loss, grads = lax.pmean(nb.value_and_grad(_mlp_loss)(params, batch), "i")

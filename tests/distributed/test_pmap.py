@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 
 import numpy as np
 import pytest
@@ -13,7 +14,8 @@ import pytest
 import numbax as nb
 import numbax.lax as lax
 import numbax.numpy as xnp
-from numbax.distributed import set_engine
+from numbax.distributed import active_engine, data_parallel, set_engine
+from numbax.distributed.devices import using_engine
 from numbax.distributed.local import LocalEngine
 
 N = 3
@@ -155,6 +157,27 @@ def test_pmap_grad_with_pmean_is_the_data_parallel_gradient(rng, engine):
     assert engine.runs == [N, N]
 
 
+def test_data_parallel_per_shard_and_per_example_steps(rng, engine, monkeypatch):
+    monkeypatch.setenv("NUMBAX_NUM_DEVICES", str(N))
+    params = (rng.standard_normal((3, 2)), rng.standard_normal(2))
+    batch = (rng.standard_normal((N * 4, 3)), rng.standard_normal((N * 4, 2)))
+
+    def batch_loss(p, b):
+        return loss(p[0], p[1], b[0], b[1])
+
+    def example_loss(p, e):
+        return xnp.mean((xnp.tanh(e[0] @ p[0] + p[1]) - e[1]) ** 2)
+
+    want_value, want_grads = nb.value_and_grad(batch_loss)(params, batch)
+    for step in (data_parallel(nb.value_and_grad(batch_loss)),
+                 data_parallel(nb.value_and_grad(example_loss), per_example=True)):
+        value, grads = step(params, batch)
+        close(value, want_value)
+        for g, w in zip(grads, want_grads):
+            close(g, w)
+    assert engine.runs == [N, N]
+
+
 def test_pmap_of_jit_runs_its_collectives_across_devices(rng, engine):
     f = nb.jit(lambda x: x / lax.psum(x, "i"))
     x = rng.standard_normal((N, 2))
@@ -219,11 +242,25 @@ def test_device_count_follows_numbax_num_devices(monkeypatch, rng):
     (lambda: nb.pmap(lambda a: a, backend="tpu"), "unknown backend 'tpu'"),
     (lambda: nb.pmap(lambda a: a, axis_name=1), "axis_name must be a str"),
     (lambda: nb.pmap(lambda a: lax.psum(a, "zz"), "i")(np.ones(2)), "unbound axis name: zz"),
+    (lambda: nb.pmap(lambda a: a * 2.0)(np.zeros((0, 3))), "axis 0 of argument 0 has size 0"),
 ])
 def test_bad_input_is_a_clear_error(call, match, engine):
     with pytest.raises((ValueError, TypeError, NameError), match=match):
         call()
     assert engine.runs == []
+
+
+def test_using_engine_is_the_calling_threads_only(monkeypatch):
+    monkeypatch.setenv("NUMBAX_NUM_DEVICES", "1")
+    mine, seen = RecordingEngine(), []
+    with using_engine(mine):
+        other = threading.Thread(target=lambda: seen.append(active_engine()))
+        other.start()
+        other.join()
+        nb.pmap(lambda v, k: v + k, static_broadcasted_argnums=np.int64(1))(np.ones(1), 2)
+        assert active_engine() is mine
+    assert seen[0] is not mine and active_engine() is not mine
+    assert mine.runs == [1]
 
 
 def test_pmap_works_without_dask():
