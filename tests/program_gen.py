@@ -583,6 +583,13 @@ OPS: dict[str, Op] = {
     "qr_r_abs": Op("m.abs(m.linalg.qr(m.eye_plus_skew({0}))[1])", params=_matrix_side,
                    diff="kink"),
     "eigh_values": Op("m.linalg.eigh(m.separated_symmetric({0}))[0]", params=_matrix_side),
+    # collectives over the leading axis, named by a vmap (NumPy: the loop reference)
+    "rows_psum": Op("m.rows_psum({0})"),
+    "rows_pmean": Op("m.rows_pmean({0})"),
+    "rows_pmax": Op("m.rows_pmax({0})", diff="kink"),
+    "rows_all_gather": Op("m.rows_all_gather({0})"),
+    "rows_ppermute": Op("m.rows_ppermute({0})"),
+    "rows_axis_index": Op("m.rows_axis_index({0})"),
 }
 
 # Control flow and call wrappers have builders (_Block._<name>: their bodies are nested
@@ -1443,6 +1450,38 @@ def _make_matrices(m):
 
 for _ns, _m in ((XNP, xnp), (NP, np)):
     _ns.__dict__.update(_make_matrices(_m))
+
+def _rows(each: Callable) -> Callable:
+    """each(row, n) for every row of x's leading axis, which a vmap names "rows": how the
+    fuzzer draws collectives."""
+    return lambda x: nb.vmap(lambda r: each(r, len(x)), axis_name="rows")(x)
+
+
+def _np_rows(whole: Callable) -> Callable:
+    """whole(x, n): the NumPy reference of a _rows op; a 0-d x has no axis to name."""
+    def fn(x):
+        x = np.asarray(x)
+        if x.ndim == 0:
+            raise ValueError("a named axis needs a leading axis")
+        return whole(x, len(x))
+    return fn
+
+
+XNP.rows_psum = _rows(lambda r, n: lax.psum(r, "rows"))
+XNP.rows_pmean = _rows(lambda r, n: lax.pmean(r, "rows"))
+XNP.rows_pmax = _rows(lambda r, n: lax.pmax(r, "rows"))
+XNP.rows_all_gather = _rows(lambda r, n: lax.all_gather(r, "rows"))
+XNP.rows_ppermute = _rows(lambda r, n: lax.ppermute(r, "rows", [(i, (i + 1) % n)
+                                                              for i in range(n)]))
+XNP.rows_axis_index = _rows(lambda r, n: r * xnp.asarray(lax.axis_index("rows"), r.dtype))
+NP.rows_psum = _np_rows(lambda x, n: np.broadcast_to(x.sum(0, keepdims=True), x.shape).copy())
+NP.rows_pmean = _np_rows(lambda x, n: np.broadcast_to(x.sum(0, keepdims=True) / x.dtype.type(n),
+                                                      x.shape).copy())
+NP.rows_pmax = _np_rows(lambda x, n: np.broadcast_to(x.max(0, keepdims=True), x.shape).copy())
+NP.rows_all_gather = _np_rows(lambda x, n: np.broadcast_to(x, (n, *x.shape)).copy())
+NP.rows_ppermute = _np_rows(lambda x, n: np.roll(x, 1, axis=0))
+NP.rows_axis_index = _np_rows(lambda x, n: x * np.arange(n, dtype=x.dtype).reshape(
+    (n,) + (1,) * (x.ndim - 1)))
 
 SPECIAL = ("erf", "erfc", "erfinv", "gammaln", "digamma", "i0e", "i1e", "ndtr", "log_ndtr",
            "gammainc", "erfcx", "dawsn", "spence", "exp1", "expi", "polygamma", "sici",

@@ -312,3 +312,19 @@ def test_reference_skips_dot_products_that_depend_on_fused_multiply_add():
                 functools.partial(program, NP), [a, b],
                 nudged=lambda seed, p=program: functools.partial(p, Nudged(NP, seed)))
             assert np.isneginf(want[0][0, 0]) and np.isnan(spread[0][0, 0])
+
+
+def test_collectives_over_an_empty_named_axis():
+    # v0 = m.rows_all_gather(a0) on a0: f64[0] raised "all_gather: axis_size must be a
+    # positive int, got 0", and m.rows_ppermute(a0) an IndexError in its batching rule: a
+    # vmap over nothing has members that gather and send nothing. Fixed in
+    # core/collective_primitives.py (all_gather accepts size 0) and
+    # interpreters/collective_rules.py (_ppermute_batch).
+    for x in (np.zeros(0), np.zeros((0, 2))):
+        gathered = nb.vmap(lambda r: lax.all_gather(r, "i"), axis_name="i")(x)
+        assert gathered.shape == (0, *x.shape)
+        moved = nb.vmap(lambda r: lax.ppermute(r, "i", []), axis_name="i")(x)
+        assert moved.shape == x.shape
+        grad = nb.grad(lambda v: nb.vmap(lambda r: lax.all_gather(r, "i"),
+                                         axis_name="i")(v).sum())(x)
+        np.testing.assert_array_equal(grad, np.zeros_like(x))

@@ -85,14 +85,16 @@ pmax_p = _define("pmax", _reduction_aval("pmax", "biuf"))
 pmin_p = _define("pmin", _reduction_aval("pmin", "biuf"))
 
 
-def _check_size(name: str, axis_size) -> None:
-    if not isinstance(axis_size, int | np.integer) or axis_size < 1:
-        raise ValueError(f"{name}: axis_size must be a positive int, got {axis_size!r}")
+def _check_size(name: str, axis_size, least: int = 1) -> None:
+    if not isinstance(axis_size, int | np.integer) or axis_size < least:
+        what = "a positive" if least else "a non-negative"
+        raise ValueError(f"{name}: axis_size must be {what} int, got {axis_size!r}")
 
 
 def _all_gather_aval(x: ShapedArray, *, axes, axis_size, all_gather_dimension, tiled):
     check_axes("all_gather", axes)
-    _check_size("all_gather", axis_size)
+    # An axis of size 0 (a vmap over nothing) gathers nothing; psum_scatter's cannot split.
+    _check_size("all_gather", axis_size, least=0)
     d, shape = all_gather_dimension, x.shape
     if not 0 <= d < x.ndim + (not tiled):
         raise ValueError(f"all_gather: dimension {d} out of range for an operand "
