@@ -11,6 +11,7 @@ Collectives find their axis here; `trace.bind` reads `bound()` to route them.
 """
 from __future__ import annotations
 
+import math
 import threading
 import weakref
 from collections.abc import Iterator
@@ -78,6 +79,16 @@ def axis_frame(name: str) -> AxisFrame:
     raise NameError(f"unbound axis name: {name}. The following axis names (e.g. defined by "
                     f"vmap(axis_name=...) or pmap) are available to collective operations: "
                     f"{names}")
+
+
+def axes_size(names) -> int:
+    """The number of members of the product of the named axes (1 for no names).
+
+    >>> with extend_axis_env("i", 2), extend_axis_env("j", 3):
+    ...     axes_size(("i", "j"))
+    6
+    """
+    return math.prod(axis_frame(n).size for n in names)
 
 
 @contextmanager

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from ..core.collective_primitives import all_gather_p, pmax_p, pmin_p, ppermute_p, psum_p, psum_scatter_p
-from ..core.primitives import Primitive
+from ..core.primitives import Primitive, lookup
 
 
 def _fold(op: Callable, values: Sequence) -> np.ndarray:
@@ -74,8 +74,5 @@ _RULES: dict[Primitive, Callable[..., list]] = {
 def apply(primitive: Primitive, values: Sequence, params: dict) -> list:
     """Every shard's result of `primitive` (with its equation's `params`) from every shard's
     operand `values`, shard 0 first."""
-    rule = _RULES.get(primitive)
-    if rule is None:
-        raise NotImplementedError(f"collective {primitive.name} has no cross-shard "
-                                  "implementation in numbax.distributed.collectives")
-    return rule(list(values), **params)
+    return lookup(_RULES, primitive, "cross-shard evaluation (numbax.distributed)")(
+        list(values), **params)

@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from ..core import primitives as P
-from ..core.axis_env import axis_frame
+from ..core.axis_env import axes_size
 from ..core.collective_primitives import (
     all_gather_p,
     axis_index_p,
@@ -39,10 +39,6 @@ def _own_axis(axes: tuple[str, ...]):
         return None
     i = axes.index(axis.name)
     return axis.name, axis.size, axes[:i], axes[i + 1:]
-
-
-def _sizes(names) -> int:
-    return math.prod(axis_frame(n).size for n in names)
 
 
 def _merge(x, d: int, count: int = 2):
@@ -111,13 +107,13 @@ def _all_gather_batch(n_batch, vals, bdims, *, axes, axis_size, all_gather_dimen
     _, n, before, after = own
     _check_member(all_gather_p, x, b, dict(axes=axes, axis_size=axis_size,
                                            all_gather_dimension=d, tiled=tiled))
-    if axis_size != n * _sizes(before + after):
+    if axis_size != n * axes_size(before + after):
         raise ValueError(f"all_gather: axis_size={axis_size} but the axes {axes} have size "
-                         f"{n * _sizes(before + after)}")
+                         f"{n * axes_size(before + after)}")
     # The members' values stacked at d (untiled form), this axis's index in order.
     y = moveaxis(x, b, d, n)
     if before or after:
-        nb, na = _sizes(before), _sizes(after)
+        nb, na = axes_size(before), axes_size(after)
         y = all_gather_p.bind(y, axes=before + after, axis_size=nb * na, all_gather_dimension=d,
                               tiled=False)
         # (before, after, own) at d -> (before, own, after): the first name is the major one.

@@ -11,12 +11,10 @@ array([-2., -1.,  3.])
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ..core import primitives as P
-from ..core.axis_env import axis_frame
+from ..core.axis_env import axes_size, axis_frame
 from ..core.collective_primitives import (
     all_gather_p,
     axis_index_p,
@@ -41,10 +39,6 @@ def _axes(axis_name, what: str) -> tuple[str, ...]:
     return names
 
 
-def _size(names: tuple[str, ...]) -> int:
-    return math.prod(axis_frame(n).size for n in names)
-
-
 def axis_size(axis_name) -> int:
     """The number of members of a bound axis (or the product over a tuple of names).
 
@@ -52,7 +46,7 @@ def axis_size(axis_name) -> int:
     >>> nb.vmap(lambda x: x * lax.axis_size("i"), axis_name="i")(np.ones(3))
     array([3., 3., 3.])
     """
-    return _size(_axes(axis_name, "axis_size"))
+    return axes_size(_axes(axis_name, "axis_size"))
 
 
 def psum(x, axis_name):
@@ -73,7 +67,7 @@ def _psum(v, axes: tuple[str, ...]):
     if not isinstance(v, Tracer):
         if np.asarray(v).dtype == np.bool_:
             v = np.asarray(v, np.int32)
-        return v * _size(axes)
+        return v * axes_size(axes)
     if get_aval(v).dtype == np.bool_:
         v = P.convert_element_type_p.bind(v, new_dtype=np.dtype(np.int32))
     return psum_p.bind(v, axes=axes)
@@ -95,7 +89,7 @@ def pmean(x, axis_name):
     """The mean of x over the members of the axis: psum / axis size (integers give floats,
     as JAX's true division)."""
     axes = _axes(axis_name, "pmean")
-    n = _size(axes)
+    n = axes_size(axes)
 
     def mean(v):
         total = _psum(v, axes)
@@ -120,7 +114,7 @@ def all_gather(x, axis_name, *, axis: int = 0, tiled: bool = False):
            [0., 1.]])
     """
     axes = _axes(axis_name, "all_gather")
-    n = _size(axes)
+    n = axes_size(axes)
 
     def gather(v):
         ndim = get_aval(v).ndim + (not tiled)
@@ -143,7 +137,7 @@ def psum_scatter(x, axis_name, *, scatter_dimension: int = 0, tiled: bool = Fals
     array([2., 2.])
     """
     axes = _axes(axis_name, "psum_scatter")
-    n = _size(axes)
+    n = axes_size(axes)
 
     def scatter(v):
         ndim = get_aval(v).ndim
@@ -165,7 +159,7 @@ def ppermute(x, axis_name, perm):
     array([0., 1., 2.])
     """
     axes = _axes(axis_name, "ppermute")
-    pairs = check_perm(perm, _size(axes))
+    pairs = check_perm(perm, axes_size(axes))
     return tree_map(lambda v: ppermute_p.bind(v, axes=axes, perm=pairs), x)
 
 
